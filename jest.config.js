@@ -1,0 +1,18 @@
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.(t|j)sx?$": [
+      "@swc/jest",
+      { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } },
+    ],
+  },
+  transformIgnorePatterns: ["/node_modules/(?!(@loro-extended|emittery)/)"],
+  moduleNameMapper: {
+    "^@loro-extended/(repo|change)$": "<rootDir>/node_modules/@loro-extended/$1/dist/index.js",
+    "^(\\.{1,2}/.*)\\.js$": "$1",
+  },
+  testTimeout: 30000,
+};

@@ -1,0 +1,39 @@
+/**
+ * The transport port (DESIGN.md): a transport is an Observable of connections.
+ *
+ * A WebSocket server emits one Connection per accepted socket, a client one per (re)connect, the
+ * in-process network one per joined peer, a storage backend one Connection of kind `storage`.
+ * Subscribing starts the transport; unsubscribing stops it and closes its connections.
+ */
+import type { Observable } from "rxjs";
+import type { ChannelKind, ChannelMsg } from "../src/protocol/messages.js";
+
+export interface Connection {
+  readonly kind: ChannelKind;
+  /** Free text naming the transport ("websocket-server", "in-process", "level-storage", …). */
+  readonly adapterType: string;
+  /**
+   * Which side starts the handshake (spec §2.3): the client end of a socket, the node side of a
+   * storage channel, the node that joins later in an in-process network.
+   */
+  readonly initiator: boolean;
+  /**
+   * Decoded frames, not yet validated: the engine checks every one with the protocol codecs.
+   * Completes when the connection closes (from either side). Never errors: a transport turns its
+   * failures into a completion plus, where useful, an item of `problems$`.
+   */
+  readonly incoming$: Observable<unknown>;
+  /** Sends one message; a no-op once the connection is closed. Never throws. */
+  send(message: ChannelMsg): void;
+  /** Closes the connection; `incoming$` completes. Idempotent. */
+  close(reason?: string): void;
+  /** Transport-level trouble (undecodable frames, oversize payloads), reported as values. */
+  readonly problems$?: Observable<TransportProblem>;
+}
+
+export interface TransportProblem {
+  readonly code: string;
+  readonly message: string;
+}
+
+export type Transport = Observable<Connection>;
