@@ -29,11 +29,19 @@ export interface Connection {
   close(reason?: string): void;
   /** Transport-level trouble (undecodable frames, oversize payloads), reported as values. */
   readonly problems$?: Observable<TransportProblem>;
+  /**
+   * Resolves when everything this connection has accepted so far is durable or delivered (storage
+   * connections: written to disk). Optional; the engine's `flush()` awaits every connection's.
+   */
+  flush?(): Promise<void>;
 }
 
 export interface TransportProblem {
+  /** Stable, machine-readable (`truncated_frame`, `oversize`, `corrupt_record`, …). */
   readonly code: string;
+  /** One readable sentence for logs. */
   readonly message: string;
+  readonly docId?: string;
 }
 
 export type Transport = Observable<Connection>;
