@@ -1,0 +1,50 @@
+/**
+ * Presence bookkeeping: spec §6.13 (ephemeral received), §6.19 (heartbeat), §6.20 (local change).
+ * The stores themselves live in the presence effect; the program decides who gets what.
+ */
+import type { ChannelId, DocId, EphemeralMsg } from "../protocol/messages.js";
+import { docsInOrder, presenceFanout } from "./algorithms.js";
+import { type Ctx, emit } from "./context.js";
+import type { Channel } from "./model.js";
+import { getChannel } from "./model.js";
+
+/** §6.13: apply, then relay with one hop less to the other subscribed channels. */
+export const handleEphemeral = (ctx: Ctx, channel: Channel, message: EphemeralMsg): void => {
+  const { docId, hopsRemaining, stores } = message;
+  emit(ctx, { type: "apply-presence", docId, entries: stores, channelId: channel.channelId });
+  if (hopsRemaining <= 0) return;
+  for (const target of presenceFanout(ctx.model, docId, channel.channelId)) {
+    if (getChannel(ctx.model, target)?.kind === "storage") continue; // N-19
+    emit(ctx, {
+      type: "send",
+      channelId: target,
+      message: { type: "channel/ephemeral", docId, hopsRemaining: hopsRemaining - 1, stores },
+    });
+  }
+};
+
+/** Fan-out without storage channels, which drop presence anyway (N-19). */
+const presenceTargets = (ctx: Ctx, docId: DocId): ChannelId[] =>
+  presenceFanout(ctx.model, docId).filter((id) => getChannel(ctx.model, id)?.kind !== "storage");
+
+/** §6.19: one batch per channel of every doc its peer subscribed to. */
+export const handleHeartbeat = (ctx: Ctx): void => {
+  const groups = new Map<ChannelId, DocId[]>();
+  for (const doc of docsInOrder(ctx.model)) {
+    for (const channelId of presenceTargets(ctx, doc.docId)) {
+      const group = groups.get(channelId);
+      if (group === undefined) groups.set(channelId, [doc.docId]);
+      else group.push(doc.docId);
+    }
+  }
+  for (const [channelId, docIds] of [...groups].sort((a, b) => a[0] - b[0])) {
+    emit(ctx, { type: "broadcast-presence-batch", channelId, docIds, hops: 1 });
+  }
+};
+
+/** §6.20 */
+export const handleEphemeralLocalChange = (ctx: Ctx, docId: DocId, namespace: string): void => {
+  const channelIds = presenceTargets(ctx, docId);
+  if (channelIds.length === 0) return;
+  emit(ctx, { type: "broadcast-presence", docId, namespace, hops: 1, channelIds });
+};

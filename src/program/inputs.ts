@@ -1,0 +1,45 @@
+/**
+ * Everything that can happen to a node (spec §5.1). Ids and versions arrive here: the program
+ * never reads a clock, a random source or a LoroDoc.
+ */
+import type { ChannelId, ChannelKind, ChannelMsg, DocId, PeerId } from "../protocol/messages.js";
+import type { VersionVector } from "../protocol/version-vector.js";
+
+export type Input =
+  /** A transport created a channel (state `connected`). */
+  | {
+      readonly type: "channel-added";
+      readonly channelId: ChannelId;
+      readonly kind: ChannelKind;
+      readonly adapterType: string;
+    }
+  /** Start the handshake on a channel we initiate (§6.2). */
+  | { readonly type: "establish-channel"; readonly channelId: ChannelId }
+  | { readonly type: "channel-removed"; readonly channelId: ChannelId }
+  /** A validated message (the engine decodes and checks it first, §4.15). */
+  | {
+      readonly type: "message-received";
+      readonly channelId: ChannelId;
+      readonly message: ChannelMsg;
+    }
+  /** The application opened a document (`repo.doc(id)`). */
+  | { readonly type: "doc-ensure"; readonly docId: DocId }
+  /** A local commit; `version` is the document's version right after it. */
+  | { readonly type: "local-doc-change"; readonly docId: DocId; readonly version: VersionVector }
+  | { readonly type: "doc-delete"; readonly docId: DocId }
+  /**
+   * Feedback after importing peer data. `version` is ours after the import; `pending` tells that
+   * Loro kept changes whose dependencies are missing (D-9).
+   */
+  | {
+      readonly type: "doc-imported";
+      readonly docId: DocId;
+      readonly fromPeerId: PeerId;
+      readonly channelId: ChannelId;
+      readonly version: VersionVector;
+      readonly pending: boolean;
+    }
+  | { readonly type: "heartbeat" }
+  | { readonly type: "ephemeral-local-change"; readonly docId: DocId; readonly namespace: string };
+
+export type InputType = Input["type"];

@@ -1,0 +1,136 @@
+/**
+ * The node model of spec §3 as plain data: ids, version vectors and per-peer sync state. No LoroDoc,
+ * no EphemeralStore, no functions — effects own the live objects and refer to them by DocId.
+ *
+ * Maps are persistent (`pmap.ts`) so that handling an input copies only the records it touches.
+ * Records that the protocol visits "in creation order" carry a `seq` from `model.nextSeq`.
+ */
+import type { ChannelId, ChannelKind, DocId, Identity, PeerId } from "../protocol/messages.js";
+import type { VersionVector } from "../protocol/version-vector.js";
+import { emptyPMap, type PMap, pmapGet, pmapSet } from "./pmap.js";
+
+/** A network request held back until storage has answered (spec §3.2, §6.6 step 2.2). */
+export interface DeferredRequest {
+  readonly channelId: ChannelId;
+  readonly requesterDocVersion: VersionVector;
+  readonly bidirectional: boolean;
+}
+
+export interface DocState {
+  readonly docId: DocId;
+  readonly seq: number;
+  /** Our version, as last reported by a local commit or an import (the engine feeds it in). */
+  readonly version: VersionVector;
+  /** Storage channels whose answer is awaited before network requests are answered. */
+  readonly pendingStorageChannels?: readonly ChannelId[];
+  readonly pendingNetworkRequests?: readonly DeferredRequest[];
+  /**
+   * Peers whose deferred request was just released with data on its way (D-13): the next
+   * import marks them synced instead of pushing them the same data as a `channel/update`.
+   */
+  readonly releasedTo?: readonly PeerId[];
+}
+
+export type ChannelState = "connected" | "established";
+
+export interface Channel {
+  readonly channelId: ChannelId;
+  readonly kind: ChannelKind;
+  readonly adapterType: string;
+  readonly state: ChannelState;
+  readonly peerId?: PeerId;
+}
+
+export type SyncStatus = "unknown" | "pending" | "synced" | "absent";
+
+/** What we know of one peer and one document (spec §3.3–3.4, merged into one record). */
+export interface PeerDocState {
+  readonly subscribed: boolean;
+  readonly status: SyncStatus;
+  /**
+   * A version the peer is known to have: exact when `synced`, a lower bound it told us in a
+   * request when `pending` (D-1). The base for deltas; absent means "send a snapshot".
+   */
+  readonly version?: VersionVector;
+  /** The peer's connection epoch when `status` was recorded (D-1: stale after a reconnect). */
+  readonly epoch: number;
+  /** Channels this doc was announced on with `new-doc` (D-11: once per connection). */
+  readonly announcedOn?: readonly ChannelId[];
+}
+
+export interface PeerState {
+  /** The first identity received from this peer; later handshakes do not rename it (§3.3). */
+  readonly identity: Identity;
+  readonly seq: number;
+  /** Established channels to this peer, in creation order. */
+  readonly channels: readonly ChannelId[];
+  /** Incremented each time the peer goes from no channel to one. */
+  readonly epoch: number;
+  readonly docs: PMap<PeerDocState>;
+}
+
+export interface Model {
+  readonly identity: Identity;
+  readonly documents: PMap<DocState>;
+  /** Keyed by `String(channelId)`. */
+  readonly channels: PMap<Channel>;
+  readonly peers: PMap<PeerState>;
+  /** docId → peers subscribed to it, in subscription order: the A7 fan-out without a scan. */
+  readonly subscribers: PMap<readonly PeerId[]>;
+  /** docIds with storage-first state, so channel removal need not scan every document. */
+  readonly waiting: PMap<true>;
+  readonly nextSeq: number;
+}
+
+export interface InitOptions {
+  readonly identity: Identity;
+}
+
+/** The empty model of a node with the given identity. Validate the identity before (identity.ts). */
+export const init = (options: InitOptions): Model => ({
+  identity: options.identity,
+  documents: emptyPMap(),
+  channels: emptyPMap(),
+  peers: emptyPMap(),
+  subscribers: emptyPMap(),
+  waiting: emptyPMap(),
+  nextSeq: 1,
+});
+
+export const getDoc = (model: Model, docId: DocId): DocState | undefined =>
+  pmapGet(model.documents, docId);
+
+export const getChannel = (model: Model, channelId: ChannelId): Channel | undefined =>
+  pmapGet(model.channels, String(channelId));
+
+export const getPeer = (model: Model, peerId: PeerId): PeerState | undefined =>
+  pmapGet(model.peers, peerId);
+
+export const getPeerDoc = (peer: PeerState, docId: DocId): PeerDocState | undefined =>
+  pmapGet(peer.docs, docId);
+
+export const setDoc = (model: Model, doc: DocState): Model => ({
+  ...model,
+  documents: pmapSet(model.documents, doc.docId, doc),
+});
+
+export const setChannel = (model: Model, channel: Channel): Model => ({
+  ...model,
+  channels: pmapSet(model.channels, String(channel.channelId), channel),
+});
+
+export const setPeer = (model: Model, peer: PeerState): Model => ({
+  ...model,
+  peers: pmapSet(model.peers, peer.identity.peerId, peer),
+});
+
+/** The peer behind an established channel, if both exist. */
+export const peerOfChannel = (
+  model: Model,
+  channelId: ChannelId,
+): { channel: Channel; peer: PeerState } | undefined => {
+  const channel = getChannel(model, channelId);
+  if (channel?.state !== "established" || channel.peerId === undefined) return undefined;
+  const peer = getPeer(model, channel.peerId);
+  return peer === undefined ? undefined : { channel, peer };
+};

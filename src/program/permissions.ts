@@ -1,0 +1,50 @@
+/**
+ * The four permission predicates of spec §5.4, as synchronous functions passed to `update`.
+ *
+ * The pure core knows a document by id only; the Repo facade wraps user predicates so that they
+ * also receive the live `LoroDoc`. A predicate that throws counts as "deny" (fail closed) and is
+ * reported as a `permission-error` event.
+ */
+import type { ChannelId, ChannelKind, DocId, PeerId, PeerType } from "../protocol/messages.js";
+import type { Channel, PeerState } from "./model.js";
+
+export interface DocContext {
+  readonly id: DocId;
+}
+
+export interface PeerContext {
+  readonly peerId: PeerId;
+  readonly peerName?: string;
+  readonly peerType: PeerType;
+  readonly channelId: ChannelId;
+  readonly channelKind: ChannelKind;
+}
+
+export interface Permissions {
+  /** Default allow. Discovery: directory, handshake offers, propagation to unsubscribed peers. */
+  readonly visibility: (doc: DocContext, peer: PeerContext) => boolean;
+  /** Default allow. Whether data received from the peer is imported. */
+  readonly mutability: (doc: DocContext, peer: PeerContext) => boolean;
+  /** Default allow. Whether a peer may cause a document to be created here (D-2: every path). */
+  readonly creation: (docId: DocId, peer: PeerContext) => boolean;
+  /** Default deny (the reference code, not its guide). Remote delete requests only. */
+  readonly deletion: (doc: DocContext, peer: PeerContext) => boolean;
+}
+
+export const defaultPermissions: Permissions = {
+  visibility: () => true,
+  mutability: () => true,
+  creation: () => true,
+  deletion: () => false,
+};
+
+export const peerContext = (peer: PeerState, channel: Channel): PeerContext => {
+  const { identity } = peer;
+  const base = {
+    peerId: identity.peerId,
+    peerType: identity.type,
+    channelId: channel.channelId,
+    channelKind: channel.kind,
+  };
+  return identity.name === undefined ? base : { ...base, peerName: identity.name };
+};
