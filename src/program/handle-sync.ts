@@ -213,9 +213,13 @@ export const handleLocalDocChange = (ctx: Ctx, docId: DocId, version: VersionVec
 };
 
 /** §6.16 */
-export const handleDocEnsure = (ctx: Ctx, docId: DocId): void => {
+export const handleDocEnsure = (
+  ctx: Ctx,
+  docId: DocId,
+  version: VersionVector = EMPTY_VERSION,
+): void => {
   if (getDoc(ctx.model, docId) !== undefined) return;
-  const doc: DocState = { docId, seq: ctx.model.nextSeq, version: EMPTY_VERSION };
+  const doc: DocState = { docId, seq: ctx.model.nextSeq, version };
   updateDoc(ctx, doc);
   ctx.model = { ...ctx.model, nextSeq: ctx.model.nextSeq + 1 };
   for (const channel of establishedChannels(ctx.model)) {

@@ -22,8 +22,11 @@ export type Input =
       readonly channelId: ChannelId;
       readonly message: ChannelMsg;
     }
-  /** The application opened a document (`repo.doc(id)`). */
-  | { readonly type: "doc-ensure"; readonly docId: DocId }
+  /**
+   * The application opened a document (`repo.doc(id)`); `version` is what the LoroDoc already
+   * holds, when it is not empty.
+   */
+  | { readonly type: "doc-ensure"; readonly docId: DocId; readonly version?: VersionVector }
   /** A local commit; `version` is the document's version right after it. */
   | { readonly type: "local-doc-change"; readonly docId: DocId; readonly version: VersionVector }
   | { readonly type: "doc-delete"; readonly docId: DocId }

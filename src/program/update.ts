@@ -53,7 +53,7 @@ const handleInput = (ctx: Ctx, input: Input): void => {
     case "message-received":
       return handleMessage(ctx, input.channelId, input.message);
     case "doc-ensure":
-      return handleDocEnsure(ctx, input.docId);
+      return handleDocEnsure(ctx, input.docId, input.version);
     case "local-doc-change":
       return handleLocalDocChange(ctx, input.docId, input.version);
     case "doc-delete":
