@@ -1,0 +1,57 @@
+/**
+ * The LoroDocs: watch on creation, release on deletion, import peer data and feed back
+ * `doc-imported` (§5.3.2). A failing import (Loro throws strings) becomes an event; the data is
+ * dropped and nothing else changes (N-21 done right).
+ */
+import { EMPTY, mergeMap, of } from "rxjs";
+import type { Input } from "../../src/program/inputs.js";
+import { docVersion } from "../loro-version.js";
+import { type CommandOf, type Effect, type EffectContext, ofType } from "./effect.js";
+
+const run = (
+  context: EffectContext,
+  command: CommandOf<"watch-doc" | "unwatch-doc" | "import">,
+): Input | undefined => {
+  switch (command.type) {
+    case "watch-doc":
+      context.docs.ensure(command.docId);
+      return undefined;
+    case "unwatch-doc":
+      context.docs.release(command.docId);
+      return undefined;
+    case "import": {
+      const doc = context.docs.get(command.docId);
+      if (doc === undefined) return undefined;
+      let pending = false;
+      try {
+        const status = doc.import(command.data);
+        pending = status.pending !== null && status.pending.size > 0;
+      } catch (error) {
+        context.report({
+          type: "import-failed",
+          docId: command.docId,
+          fromPeerId: command.fromPeerId,
+          error: String(error),
+        });
+        return undefined;
+      }
+      return {
+        type: "doc-imported",
+        docId: command.docId,
+        fromPeerId: command.fromPeerId,
+        channelId: command.channelId,
+        version: docVersion(doc),
+        pending,
+      };
+    }
+  }
+};
+
+export const documentEffect: Effect = (commands$, context) =>
+  commands$.pipe(
+    ofType("watch-doc", "unwatch-doc", "import"),
+    mergeMap((command) => {
+      const feedback = run(context, command);
+      return feedback === undefined ? EMPTY : of(feedback);
+    }),
+  );

@@ -1,0 +1,99 @@
+/**
+ * Outbound messages: establishment at once, everything else into the outbox; sync-responses
+ * (A3) and live updates (A5) exported from the LoroDoc when the command runs (§5.3.4), and
+ * presence attached to sync-requests from the stores at that moment (A4).
+ */
+
+import type { LoroDoc } from "loro-crdt";
+import { ignoreElements, tap } from "rxjs";
+import type { PresenceEntry, SyncTransmission } from "../../src/protocol/messages.js";
+import { isEmptyVersion, type VersionVector } from "../../src/protocol/version-vector.js";
+import { docVersion, toLoroVersion } from "../loro-version.js";
+import { type CommandOf, type Effect, type EffectContext, ofType } from "./effect.js";
+
+/** A3 steps 2–5. */
+export const buildTransmission = (
+  doc: LoroDoc,
+  requesterVersion: VersionVector,
+): SyncTransmission => {
+  const version = docVersion(doc);
+  if (isEmptyVersion(requesterVersion)) {
+    return { type: "snapshot", data: doc.export({ mode: "snapshot" }), version };
+  }
+  const cmp = doc.oplogVersion().compare(toLoroVersion(requesterVersion));
+  if (cmp === 0 || cmp === -1) return { type: "up-to-date", version };
+  const data = doc.export({ mode: "update", from: toLoroVersion(requesterVersion) });
+  return { type: "update", data, version };
+};
+
+const presenceOf = (context: EffectContext, docId: string): PresenceEntry[] => {
+  context.presence.touchOwn(docId);
+  return context.presence.entriesFor(docId);
+};
+
+const run = (
+  context: EffectContext,
+  command: CommandOf<
+    "send" | "send-establishment" | "send-sync-response" | "send-doc-update" | "stop-channel"
+  >,
+): void => {
+  switch (command.type) {
+    case "send-establishment":
+      context.connection(command.channelId)?.send(command.message);
+      return;
+    case "send": {
+      const { message } = command;
+      if (command.attachPresence === true && message.type === "channel/sync-request") {
+        const ephemeral = presenceOf(context, message.docId);
+        context.queue(
+          command.channelId,
+          ephemeral.length > 0 ? { ...message, ephemeral } : message,
+        );
+      } else context.queue(command.channelId, message);
+      return;
+    }
+    case "send-sync-response": {
+      const doc = context.docs.get(command.docId);
+      if (doc === undefined || context.connection(command.channelId) === undefined) return;
+      const transmission = buildTransmission(doc, command.requesterVersion);
+      const ephemeral = command.withPresence ? presenceOf(context, command.docId) : [];
+      context.queue(command.channelId, {
+        type: "channel/sync-response",
+        docId: command.docId,
+        transmission,
+        ...(ephemeral.length > 0 ? { ephemeral } : {}),
+      });
+      return;
+    }
+    case "send-doc-update": {
+      const doc = context.docs.get(command.docId);
+      if (doc === undefined || context.connection(command.channelId) === undefined) return;
+      const version = docVersion(doc);
+      const transmission: SyncTransmission =
+        command.from === null
+          ? { type: "snapshot", data: doc.export({ mode: "snapshot" }), version }
+          : {
+              type: "update",
+              data: doc.export({ mode: "update", from: toLoroVersion(command.from) }),
+              version,
+            };
+      context.queue(command.channelId, {
+        type: "channel/update",
+        docId: command.docId,
+        transmission,
+      });
+      return;
+    }
+    case "stop-channel":
+      context.connection(command.channelId)?.close("channel removed");
+      context.forget(command.channelId);
+      return;
+  }
+};
+
+export const sendEffect: Effect = (commands$, context) =>
+  commands$.pipe(
+    ofType("send", "send-establishment", "send-sync-response", "send-doc-update", "stop-channel"),
+    tap((command) => run(context, command)),
+    ignoreElements(),
+  );

@@ -1,0 +1,210 @@
+/**
+ * The engine: transports' connections, local commits, timers and API calls become inputs; the
+ * run loop feeds them one at a time through `synchronize` (scan over the pure `update`); each
+ * transition's commands go to the effects, whose feedback re-enters the loop; at quiescence the
+ * outbox is flushed and ready-state changes are emitted (spec §5.3, §9, §11.2).
+ */
+import {
+  asyncScheduler,
+  BehaviorSubject,
+  catchError,
+  interval,
+  merge,
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  Subscription,
+} from "rxjs";
+import type { Command } from "../../src/program/commands.js";
+import type { Input } from "../../src/program/inputs.js";
+import { init, type Model } from "../../src/program/model.js";
+import type { Permissions } from "../../src/program/permissions.js";
+import { type ReadyState, readyStates } from "../../src/program/readiness.js";
+import type { ChannelId, DocId, Identity } from "../../src/protocol/messages.js";
+import { defaultEffects, type Effect, type EffectContext } from "../effects/index.js";
+import { docVersion } from "../loro-version.js";
+import { synchronize, type Transition } from "../operators/synchronize.js";
+import { createPresenceRegistry, type PresenceRegistry } from "../presence/presence-registry.js";
+import type { Transport } from "../transport.js";
+import { type ConnectionRegistry, createConnectionRegistry } from "./connections.js";
+import { createDocRegistry, type DocRegistry } from "./doc-registry.js";
+import type { EngineEvent } from "./events.js";
+import { createOutbox } from "./outbox.js";
+import { createReadinessTracker } from "./readiness-tracker.js";
+import { createRunLoop } from "./run-loop.js";
+
+export interface EngineOptions {
+  readonly identity: Identity;
+  readonly transports?: readonly Transport[];
+  readonly permissions?: Permissions;
+  /** Presence heartbeat period (spec §6.19). Default 10,000 ms; 0 switches it off. */
+  readonly heartbeatMs?: number;
+  /** Drives every timer. Default `asyncScheduler`; pass a TestScheduler for virtual time. */
+  readonly scheduler?: SchedulerLike;
+  /** Effects to run instead of the defaults (advanced: wrap or extend `defaultEffects`). */
+  readonly effects?: readonly Effect[];
+  /**
+   * A peer whose channel delivers more than this many invalid messages within
+   * `invalidWindowMs` is disconnected. Default 100 in 10,000 ms.
+   */
+  readonly maxInvalidMessages?: number;
+  readonly invalidWindowMs?: number;
+}
+
+export interface Engine {
+  readonly identity: Identity;
+  /** The current model, replayed to new subscribers. */
+  readonly model$: Observable<Model>;
+  /** Every input, in the order it was handled (record it to replay a session). */
+  readonly inputs$: Observable<Input>;
+  readonly transitions$: Observable<Transition>;
+  readonly commands$: Observable<Command>;
+  readonly events$: Observable<EngineEvent>;
+  readonly docs: DocRegistry;
+  readonly presence: PresenceRegistry;
+  readonly scheduler: SchedulerLike;
+  model(): Model;
+  readyStates(docId: DocId): ReadyState[];
+  /** Hands an input to the run loop (API calls: doc-ensure, doc-delete, presence changes). */
+  dispatch(input: Input): void;
+  /** Resolves when every connection has made durable what it accepted (storage). */
+  flush(): Promise<void>;
+  /** Flushes, then closes every connection and stops every timer and subscription. */
+  close(): Promise<void>;
+  readonly closed: boolean;
+}
+
+export const HEARTBEAT_MS = 10_000;
+
+export const createEngine = (options: EngineOptions): Engine => {
+  const { identity } = options;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const subscriptions = new Subscription();
+  const events$ = new Subject<EngineEvent>();
+  const inputs$ = new Subject<Input>();
+  const commands$ = new Subject<Command>();
+  const initial = init({ identity });
+  const model$ = new BehaviorSubject<Model>(initial);
+  const transitions$ = new Subject<Transition>();
+  let closed = false;
+
+  const report = (event: EngineEvent): void => {
+    if (!closed) events$.next(event);
+  };
+
+  const outbox = createOutbox();
+  const readiness = createReadinessTracker();
+  const presence = createPresenceRegistry(identity.peerId);
+  const docs = createDocRegistry(identity.peerId, (docId, doc) =>
+    loop.enqueue({ type: "local-doc-change", docId, version: docVersion(doc) }),
+  );
+  const connections: ConnectionRegistry = createConnectionRegistry({
+    scheduler,
+    enqueue: (input) => loop.enqueue(input),
+    hold: (fn) => loop.hold(fn),
+    report,
+    maxInvalidMessages: options.maxInvalidMessages ?? 100,
+    invalidWindowMs: options.invalidWindowMs ?? 10_000,
+  });
+
+  const loop = createRunLoop({
+    handle: (input) => inputs$.next(input),
+    quiesce: () => {
+      outbox.flush((channelId, message) => connections.get(channelId)?.send(message));
+      readiness.collect(model$.value, (docId, states) =>
+        report({ type: "ready-state-changed", docId, readyStates: states }),
+      );
+    },
+    onError: (error, input) =>
+      report({ type: "effect-error", command: input?.type ?? "quiesce", error: String(error) }),
+  });
+
+  const context: EffectContext = {
+    identity,
+    docs,
+    presence,
+    scheduler,
+    connection: (channelId: ChannelId) => connections.get(channelId),
+    queue: (channelId, message) => {
+      if (connections.get(channelId) !== undefined) outbox.queue(channelId, message);
+    },
+    forget: (channelId) => {
+      outbox.discard(channelId);
+      connections.forget(channelId);
+    },
+    model: () => model$.value,
+    report,
+  };
+
+  // Effects subscribe before anything can emit. A failing effect reports and resubscribes, so one
+  // bad command never ends the feedback stream.
+  const effects = options.effects ?? defaultEffects;
+  subscriptions.add(
+    merge(
+      ...effects.map((effect) =>
+        effect(commands$.asObservable(), context).pipe(
+          catchError((error: unknown, caught) => {
+            report({ type: "effect-error", command: "effect", error: String(error) });
+            return caught;
+          }),
+        ),
+      ),
+    ).subscribe((input) => loop.enqueue(input)),
+  );
+
+  subscriptions.add(
+    inputs$
+      .pipe(synchronize(initial, options.permissions ? { permissions: options.permissions } : {}))
+      .subscribe((transition) => {
+        model$.next(transition.model);
+        readiness.touch(transition.input);
+        transitions$.next(transition);
+        for (const command of transition.commands) commands$.next(command);
+      }),
+  );
+
+  for (const transport of options.transports ?? []) {
+    subscriptions.add(connections.attachTransport(transport));
+  }
+
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  if (heartbeatMs > 0) {
+    subscriptions.add(
+      interval(heartbeatMs, scheduler).subscribe(() => loop.enqueue({ type: "heartbeat" })),
+    );
+  }
+
+  const flush = async (): Promise<void> => {
+    await Promise.all(connections.all().map((c) => c.flush?.()));
+  };
+
+  return {
+    identity,
+    model$: model$.asObservable(),
+    inputs$: inputs$.asObservable(),
+    transitions$: transitions$.asObservable(),
+    commands$: commands$.asObservable(),
+    events$: events$.asObservable(),
+    docs,
+    presence,
+    scheduler,
+    model: () => model$.value,
+    readyStates: (docId) => readyStates(model$.value, docId),
+    dispatch: (input) => loop.enqueue(input),
+    flush,
+    async close() {
+      if (closed) return;
+      await flush();
+      closed = true;
+      loop.close();
+      subscriptions.unsubscribe();
+      connections.closeAll();
+      docs.dispose();
+      presence.dispose();
+      for (const subject of [events$, inputs$, commands$, transitions$, model$]) subject.complete();
+    },
+    get closed() {
+      return closed;
+    },
+  };
+};

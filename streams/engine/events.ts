@@ -1,0 +1,53 @@
+/**
+ * Everything the engine reports on `events$`: the program's own events plus what only the
+ * streams side can see (invalid frames, failed imports, transport trouble, ready states).
+ * Errors are values here, never exceptions: a bad peer or a failing effect never ends a stream.
+ */
+
+import type { ProgramEvent } from "../../src/program/events.js";
+import type { ReadyState } from "../../src/program/readiness.js";
+import type { ProtocolError } from "../../src/protocol/index.js";
+import type { ChannelId, DocId, PeerId } from "../../src/protocol/messages.js";
+import type { TransportProblem } from "../transport.js";
+
+export type EngineEvent =
+  | ProgramEvent
+  /** A frame from a peer failed validation and was dropped; the channel stays up. */
+  | {
+      readonly type: "invalid-message";
+      readonly channelId: ChannelId;
+      readonly error: ProtocolError;
+    }
+  /** A peer kept sending garbage and its channel was closed. */
+  | {
+      readonly type: "channel-closed-for-garbage";
+      readonly channelId: ChannelId;
+      readonly reason: string;
+    }
+  | {
+      readonly type: "transport-problem";
+      readonly channelId?: ChannelId;
+      readonly problem: TransportProblem;
+    }
+  /** Loro refused data from a peer (corrupt bytes); nothing was imported. */
+  | {
+      readonly type: "import-failed";
+      readonly docId: DocId;
+      readonly fromPeerId: PeerId;
+      readonly error: string;
+    }
+  /** An effect threw while running a command; the engine carries on. */
+  | { readonly type: "effect-error"; readonly command: string; readonly error: string }
+  | {
+      readonly type: "ready-state-changed";
+      readonly docId: DocId;
+      readonly readyStates: readonly ReadyState[];
+    }
+  | {
+      readonly type: "presence-changed";
+      readonly docId: DocId;
+      readonly namespace: string;
+      readonly source: "local" | "remote" | "timeout";
+    };
+
+export type EngineEventType = EngineEvent["type"];

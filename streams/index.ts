@@ -1,0 +1,39 @@
+/**
+ * loro-rx: a sync engine for Loro documents, speaking loro-extended's protocol, shaped as streams.
+ *
+ * Layers, from the top: `createRepo` (what an application holds), `createEngine` (the run loop,
+ * effects and transports), `synchronize` (the program as an RxJS operator), and the pure program
+ * itself (`init`, `update`).
+ */
+export * from "../src/program/index.js";
+export * from "../src/protocol/index.js";
+export {
+  type CommandOf,
+  defaultEffects,
+  type Effect,
+  type EffectContext,
+  ofType,
+} from "./effects/index.js";
+export type { DocRegistry } from "./engine/doc-registry.js";
+export {
+  createEngine,
+  type Engine,
+  type EngineOptions,
+  HEARTBEAT_MS,
+} from "./engine/engine.js";
+export type { EngineEvent, EngineEventType } from "./engine/events.js";
+export { docVersion, fromLoroVersion, toLoroVersion } from "./loro-version.js";
+export { type ReplayOptions, recordInputs, replay } from "./operators/replay.js";
+export { type SynchronizeOptions, synchronize, type Transition } from "./operators/synchronize.js";
+export type { PresenceRegistry } from "./presence/presence-registry.js";
+export {
+  createRepo,
+  type Repo,
+  RepoClosedError,
+  type RepoDocContext,
+  type RepoOptions,
+  type RepoPermissions,
+  SyncTimeoutError,
+  type WhenSyncedOptions,
+} from "./repo.js";
+export type { Connection, Transport, TransportProblem } from "./transport.js";
