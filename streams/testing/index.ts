@@ -1,0 +1,16 @@
+export {
+  createInProcessNetwork,
+  type InProcessNetwork,
+  type Peers,
+} from "./in-process-network.js";
+export type {
+  DirectionCounters,
+  Frame,
+  FrameCodec,
+  InProcessNetworkOptions,
+  LinkFaults,
+  Topology,
+  TrafficCounters,
+  TrafficEvent,
+} from "./network-types.js";
+export { mulberry32, type Rng } from "./prng.js";
