@@ -86,6 +86,12 @@ export interface Repo {
   /** The document, created empty (and requested from peers) when this node lacks it. */
   doc(docId: DocId): LoroDoc;
   has(docId: DocId): boolean;
+  /**
+   * Imports Loro bytes (a snapshot or updates from elsewhere) into the doc and propagates them as
+   * a local change would. Importing directly into `doc(id)` is not seen by the engine until the
+   * next local commit or handshake (spec N-15); this is the way to load outside data.
+   */
+  import(docId: DocId, bytes: Uint8Array): void;
   /** Ready states now and on every change (spec §11). */
   readyStates$(docId: DocId): Observable<readonly ReadyState[]>;
   /** Emits the ready states once a peer of `kind` has answered for the doc, then completes. */
@@ -192,6 +198,13 @@ export const createRepo = (options: RepoOptions = {}): Repo => {
       return doc;
     },
     has: (docId) => getDoc(created.model(), docId) !== undefined,
+    import(docId, bytes) {
+      if (created.closed) throw new RepoClosedError();
+      const doc = created.docs.ensure(docId);
+      created.dispatch({ type: "doc-ensure", docId, version: docVersion(doc) });
+      doc.import(bytes);
+      created.dispatch({ type: "local-doc-change", docId, version: docVersion(doc) });
+    },
     readyStates$,
     synced$,
     whenSynced: (docId, opts) => firstValueFrom(synced$(docId, opts)),
