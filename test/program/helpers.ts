@@ -23,7 +23,10 @@ import type {
   DocId,
   Identity,
   PresenceEntry,
+  SyncRequestMsg,
+  SyncResponseMsg,
   SyncTransmission,
+  UpdateMsg,
 } from "../../src/protocol/messages.js";
 import type { VersionVector } from "../../src/protocol/version-vector.js";
 
@@ -145,7 +148,7 @@ export const syncRequest = (
   requesterDocVersion: VersionVector,
   bidirectional: boolean,
   ephemeral?: readonly PresenceEntry[],
-): ChannelMsg =>
+): SyncRequestMsg =>
   ephemeral === undefined
     ? { type: "channel/sync-request", docId, requesterDocVersion, bidirectional }
     : { type: "channel/sync-request", docId, requesterDocVersion, bidirectional, ephemeral };
@@ -154,12 +157,12 @@ export const syncResponse = (
   docId: DocId,
   transmission: SyncTransmission,
   ephemeral?: readonly PresenceEntry[],
-): ChannelMsg =>
+): SyncResponseMsg =>
   ephemeral === undefined
     ? { type: "channel/sync-response", docId, transmission }
     : { type: "channel/sync-response", docId, transmission, ephemeral };
 
-export const docUpdate = (docId: DocId, transmission: SyncTransmission): ChannelMsg => ({
+export const docUpdate = (docId: DocId, transmission: SyncTransmission): UpdateMsg => ({
   type: "channel/update",
   docId,
   transmission,
