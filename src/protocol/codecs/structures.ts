@@ -1,0 +1,64 @@
+/** Codecs for the structures shared by several messages (spec §4.2). */
+import type { Identity, PresenceEntry, SyncTransmission } from "../messages.js";
+import {
+  arrayOf,
+  type Codec,
+  type Decoder,
+  literal,
+  oneOf,
+  struct,
+  structWith,
+  taggedUnion,
+  withDefault,
+} from "./combinators.js";
+import { BytesC, NameC, NamespaceC, PeerIdC, PeerTypeC, VersionVectorC } from "./primitives.js";
+
+/** `type` defaults to "user" as the application-side default does (spec §2.1). */
+export const IdentityC: Codec<Identity> = structWith(
+  "identity object",
+  { peerId: PeerIdC, type: withDefault(PeerTypeC, "user") },
+  { name: NameC },
+);
+
+export const PresenceEntryC: Codec<PresenceEntry> = struct("presence entry object", {
+  peerId: PeerIdC,
+  namespace: NamespaceC,
+  data: BytesC,
+});
+
+export const PresenceListC: Codec<readonly PresenceEntry[]> = arrayOf(
+  "array of presence entries",
+  PresenceEntryC,
+);
+
+export const TRANSMISSION_TYPES = ["up-to-date", "snapshot", "update", "unavailable"] as const;
+
+const transmissionMembers = new Map<string, Decoder<SyncTransmission>>([
+  [
+    "up-to-date",
+    struct("transmission object", { type: literal("up-to-date"), version: VersionVectorC }),
+  ],
+  [
+    "snapshot",
+    struct("transmission object", {
+      type: literal("snapshot"),
+      data: BytesC,
+      version: VersionVectorC,
+    }),
+  ],
+  [
+    "update",
+    struct("transmission object", {
+      type: literal("update"),
+      data: BytesC,
+      version: VersionVectorC,
+    }),
+  ],
+  ["unavailable", struct("transmission object", { type: literal("unavailable") })],
+]);
+
+export const SyncTransmissionC: Codec<SyncTransmission> = taggedUnion(
+  "transmission object",
+  oneOf(TRANSMISSION_TYPES),
+  transmissionMembers,
+);
