@@ -1,0 +1,43 @@
+/** The CBOR payload of a frame, shared by both framing versions (spec §13.2.2). */
+import { chain, type Either, map } from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
+import type { ChannelMsg } from "../messages.js";
+import { decodeCbor, encodeCbor } from "./cbor.js";
+import { FLAG_BATCH } from "./constants.js";
+import type { DecodedMsg } from "./decoded-message.js";
+import type { DecodeError, EncodeError } from "./errors.js";
+import { fromWire, fromWireArray } from "./from-wire.js";
+import { toWire } from "./to-wire.js";
+
+export const encodeMessagePayload = (msg: ChannelMsg): Either<EncodeError, Uint8Array> =>
+  pipe(toWire(msg), chain(encodeCbor));
+
+/** Payload of a `BATCH`-flag frame: a CBOR array of message maps. */
+export const encodeBatchPayload = (
+  msgs: readonly ChannelMsg[],
+): Either<EncodeError, Uint8Array> => {
+  const maps: unknown[] = [];
+  for (const msg of msgs) {
+    const wire = toWire(msg);
+    if (wire._tag === "Left") return wire;
+    maps.push(wire.right);
+  }
+  return encodeCbor(maps);
+};
+
+/** Decoders accept both the single-message and the `BATCH`-flag form (spec §13.2.1). */
+export const decodePayload = (
+  payload: Uint8Array,
+  flags: number,
+): Either<DecodeError, DecodedMsg[]> =>
+  pipe(
+    decodeCbor(payload),
+    chain((value) =>
+      flags & FLAG_BATCH
+        ? fromWireArray(value)
+        : pipe(
+            fromWire(value),
+            map((m) => [m]),
+          ),
+    ),
+  );

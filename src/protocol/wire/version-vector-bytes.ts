@@ -1,0 +1,57 @@
+/**
+ * Version vectors on the binary wire are loro-crdt's own encoding (spec §13.2.3); the spec
+ * requires loro-crdt to produce and read them, so we never hand-roll the LEB128.
+ */
+import { type Either, left, right } from "fp-ts/lib/Either.js";
+import { VersionVector as LoroVersionVector } from "loro-crdt";
+import type { VersionVector } from "../version-vector.js";
+import {
+  type DecodeError,
+  decodeError,
+  type EncodeError,
+  errorText,
+  unencodable,
+} from "./errors.js";
+
+/** Loro counters are i32: a larger one would be clamped silently, so we refuse it instead. */
+const MAX_COUNTER = 0x7fff_ffff;
+/** Loro also reads "007" as peer 7; only the canonical spelling round-trips. */
+const CANONICAL_PEER = /^(0|[1-9][0-9]*)$/;
+
+export const encodeVersionVector = (vv: VersionVector): Either<EncodeError, Uint8Array> => {
+  let loro: LoroVersionVector | undefined;
+  try {
+    const entries = new Map<`${number}`, number>();
+    for (const [peer, counter] of Object.entries(vv)) {
+      if (!CANONICAL_PEER.test(peer))
+        return left(unencodable(`version vector peer "${peer}" is not a u64 in decimal`));
+      if (!Number.isInteger(counter) || counter < 0 || counter > MAX_COUNTER) {
+        return left(
+          unencodable(`version vector counter ${counter} of peer ${peer} is not an i32 counter`),
+        );
+      }
+      entries.set(peer as `${number}`, counter);
+    }
+    loro = LoroVersionVector.parseJSON(entries);
+    return right(loro.encode());
+  } catch (e) {
+    return left(unencodable(`version vector: ${errorText(e)}`));
+  } finally {
+    // wasm memory is not collected promptly; free it now.
+    loro?.free();
+  }
+};
+
+export const decodeVersionVector = (bytes: Uint8Array): Either<DecodeError, VersionVector> => {
+  let loro: LoroVersionVector | undefined;
+  try {
+    loro = LoroVersionVector.decode(bytes);
+    const out: Record<string, number> = {};
+    for (const [peer, counter] of loro.toJSON()) out[peer] = counter;
+    return right(out);
+  } catch (e) {
+    return left(decodeError("invalid_cbor", `invalid version vector bytes: ${errorText(e)}`));
+  } finally {
+    loro?.free();
+  }
+};
