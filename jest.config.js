@@ -9,7 +9,7 @@ export default {
       { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } },
     ],
   },
-  transformIgnorePatterns: ["/node_modules/(?!(@loro-extended|emittery)/)"],
+  transformIgnorePatterns: ["/node_modules/(?!(@loro-extended|emittery|cborg)/)"],
   moduleNameMapper: {
     "^@loro-extended/(repo|change)$": "<rootDir>/node_modules/@loro-extended/$1/dist/index.js",
     "^(\\.{1,2}/.*)\\.js$": "$1",

@@ -8,6 +8,7 @@
  */
 import type {
   BatchableMsg,
+  BatchMsg,
   ChannelId,
   DocId,
   EstablishmentMsg,
@@ -26,12 +27,13 @@ export type Command =
     }
   /**
    * Queue for the next flush. With `attachPresence`, the message is a sync-request and the effect
-   * adds our presence for its doc (A4).
+   * adds our presence for its doc (A4). A batch contributes its inner messages (§5.2); an empty
+   * one still makes the channel's flush write a frame (an empty batch when nothing else is due).
    */
   | {
       readonly type: "send";
       readonly channelId: ChannelId;
-      readonly message: BatchableMsg;
+      readonly message: BatchableMsg | BatchMsg;
       readonly attachPresence?: true;
     }
   /** Build a sync-response now (A3) and queue it. */

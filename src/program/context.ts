@@ -175,3 +175,25 @@ export const subscribe = (ctx: Ctx, peerId: PeerId, docId: DocId): void => {
 
 export const requireDoc = (ctx: Ctx, docId: DocId): DocState | undefined =>
   getDoc(ctx.model, docId);
+
+/**
+ * Forgets what we knew of a peer and a doc, because the peer told us it no longer holds the doc
+ * (it asked us to delete it, or confirmed deleting it). A stale `synced` record would make the
+ * reconnection shortcut (A6) skip the doc for good, so replicas could never converge again.
+ */
+export const forgetPeerDoc = (ctx: Ctx, peerId: PeerId, docId: DocId): void => {
+  const peer = getPeer(ctx.model, peerId);
+  if (peer === undefined || pmapGet(peer.docs, docId) === undefined) return;
+  ctx.model = setPeer(ctx.model, { ...peer, docs: pmapRemove(peer.docs, docId) });
+  const list = pmapGet(ctx.model.subscribers, docId);
+  if (list?.includes(peerId) === true) {
+    const rest = list.filter((id) => id !== peerId);
+    ctx.model = {
+      ...ctx.model,
+      subscribers:
+        rest.length > 0
+          ? pmapSet(ctx.model.subscribers, docId, rest)
+          : pmapRemove(ctx.model.subscribers, docId),
+    };
+  }
+};

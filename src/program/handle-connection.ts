@@ -4,6 +4,7 @@
 import type {
   ChannelId,
   ChannelKind,
+  ChannelMsg,
   EstablishRequestMsg,
   EstablishResponseMsg,
   Identity,
@@ -164,6 +165,11 @@ export const handleEstablishRequest = (
     message: { type: "channel/establish-response", identity: ctx.model.identity },
   });
   const offered = docsToOffer(ctx, peer, bound);
+  if (offered.length === 0) {
+    // An empty batch marks "I offer nothing", so a reconnecting initiator can check what it
+    // skipped (see Channel.verify); receivers accept empty batches (spec §4.14).
+    emit(ctx, { type: "send", channelId, message: { type: "channel/batch", messages: [] } });
+  }
   for (const doc of offered) {
     emit(ctx, {
       type: "send",
@@ -192,6 +198,11 @@ export const handleEstablishResponse = (
   const chosen = known
     ? allowed.filter((doc) => shouldRequestOnReconnect(doc, getPeerDoc(peer, doc.docId)))
     : allowed;
+  if (chosen.length < allowed.length) {
+    const picked = new Set(chosen);
+    const verify = allowed.filter((doc) => !picked.has(doc)).map((doc) => doc.docId);
+    ctx.model = setChannel(ctx.model, { ...bound, verify });
+  }
   // Storage drops presence (N-19), so requests to it go without.
   const withPresence = bound.kind !== "storage";
   for (const doc of chosen) {
@@ -208,4 +219,36 @@ export const handleEstablishResponse = (
     });
   }
   broadcastHandshakePresence(ctx, peer, bound, allowed);
+};
+
+/**
+ * After the first frame a reconnecting initiator receives (the responder's offers), request the
+ * skipped docs the responder did not offer: it no longer has them, whatever our records say.
+ */
+export const verifySkipped = (ctx: Ctx, channelId: ChannelId, message: ChannelMsg): void => {
+  const channel = getChannel(ctx.model, channelId);
+  if (channel?.verify === undefined) return;
+  const { verify, ...rest } = channel;
+  ctx.model = setChannel(ctx.model, rest);
+  const offered = new Set<string>();
+  const collect = (m: ChannelMsg): void => {
+    if (m.type === "channel/batch") m.messages.forEach(collect);
+    else if (m.type === "channel/sync-request") offered.add(m.docId);
+  };
+  collect(message);
+  for (const docId of verify) {
+    const doc = getDoc(ctx.model, docId);
+    if (doc === undefined || offered.has(docId)) continue;
+    emit(ctx, {
+      type: "send",
+      channelId,
+      message: {
+        type: "channel/sync-request",
+        docId,
+        requesterDocVersion: doc.version,
+        bidirectional: true,
+      },
+      ...(channel.kind !== "storage" ? { attachPresence: true as const } : {}),
+    });
+  }
 };

@@ -7,7 +7,7 @@ import type {
   DeleteResponseMsg,
   DocId,
 } from "../protocol/messages.js";
-import { type Ctx, emit, permits, removeDoc } from "./context.js";
+import { type Ctx, emit, forgetPeerDoc, permits, removeDoc } from "./context.js";
 import { type Channel, getDoc, getPeer, type PeerState } from "./model.js";
 import { pmapGet } from "./pmap.js";
 
@@ -27,6 +27,8 @@ const reply = (ctx: Ctx, channelId: ChannelId, docId: DocId, status: "deleted" |
 export const handleDeleteRequest = (ctx: Ctx, from: From, message: DeleteRequestMsg): void => {
   const { docId } = message;
   const channelId = from.channel.channelId;
+  // The requester deleted the doc on its side, whatever we decide here.
+  forgetPeerDoc(ctx, from.peer.identity.peerId, docId);
   if (getDoc(ctx.model, docId) === undefined) return reply(ctx, channelId, docId, "ignored");
   if (!permits(ctx, "deletion", docId, from.peer, from.channel)) {
     return reply(ctx, channelId, docId, "ignored");
@@ -37,8 +39,9 @@ export const handleDeleteRequest = (ctx: Ctx, from: From, message: DeleteRequest
   reply(ctx, channelId, docId, "deleted");
 };
 
-/** §6.12: informational only. */
+/** §6.12: informational, except that a peer which deleted the doc no longer holds it. */
 export const handleDeleteResponse = (ctx: Ctx, from: From, message: DeleteResponseMsg): void => {
+  if (message.status === "deleted") forgetPeerDoc(ctx, from.peer.identity.peerId, message.docId);
   emit(ctx, {
     type: "emit",
     event: {

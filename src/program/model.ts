@@ -39,6 +39,12 @@ export interface Channel {
   readonly adapterType: string;
   readonly state: ChannelState;
   readonly peerId?: PeerId;
+  /**
+   * On reconnecting to a known peer we skip docs it is recorded as having (A6). Those records may
+   * be stale (a delete we never heard of), so the docs wait here until the peer's first frame,
+   * its handshake offers: any it did not offer is requested then.
+   */
+  readonly verify?: readonly DocId[];
 }
 
 export type SyncStatus = "unknown" | "pending" | "synced" | "absent";

@@ -14,6 +14,7 @@ import {
   handleEstablishChannel,
   handleEstablishRequest,
   handleEstablishResponse,
+  verifySkipped,
 } from "./handle-connection.js";
 import { handleDeleteRequest, handleDeleteResponse, handleDocDelete } from "./handle-deletion.js";
 import { handleAnnouncement, handleDirectoryRequest } from "./handle-discovery.js";
@@ -51,7 +52,11 @@ const handleInput = (ctx: Ctx, input: Input): void => {
     case "channel-removed":
       return handleChannelRemoved(ctx, input.channelId);
     case "message-received":
-      return handleMessage(ctx, input.channelId, input.message);
+      handleMessage(ctx, input.channelId, input.message);
+      if (input.message.type !== "channel/establish-response") {
+        verifySkipped(ctx, input.channelId, input.message);
+      }
+      return;
     case "doc-ensure":
       return handleDocEnsure(ctx, input.docId, input.version);
     case "local-doc-change":

@@ -23,6 +23,8 @@ export interface EffectContext {
   connection(channelId: ChannelId): Connection | undefined;
   /** Queues a message for the flush at quiescence (§9.1). */
   queue(channelId: ChannelId, message: BatchableMsg): void;
+  /** Makes the next flush write a frame to the channel, an empty batch if nothing else. */
+  touch(channelId: ChannelId): void;
   /** Forgets a channel's connection (after `stop-channel`). */
   forget(channelId: ChannelId): void;
   /** The model right after the transition whose commands are running. */

@@ -43,7 +43,10 @@ const run = (
       return;
     case "send": {
       const { message } = command;
-      if (command.attachPresence === true && message.type === "channel/sync-request") {
+      if (message.type === "channel/batch") {
+        context.touch(command.channelId);
+        for (const inner of message.messages) context.queue(command.channelId, inner);
+      } else if (command.attachPresence === true && message.type === "channel/sync-request") {
         const ephemeral = presenceOf(context, message.docId);
         context.queue(
           command.channelId,

@@ -128,6 +128,9 @@ export const createEngine = (options: EngineOptions): Engine => {
     queue: (channelId, message) => {
       if (connections.get(channelId) !== undefined) outbox.queue(channelId, message);
     },
+    touch: (channelId) => {
+      if (connections.get(channelId) !== undefined) outbox.touch(channelId);
+    },
     forget: (channelId) => {
       outbox.discard(channelId);
       connections.forget(channelId);

@@ -8,6 +8,8 @@ import type { BatchableMsg, ChannelId, ChannelMsg } from "../../src/protocol/mes
 
 export interface Outbox {
   queue(channelId: ChannelId, message: BatchableMsg): void;
+  /** Makes the next flush write a frame to the channel: an empty batch if nothing else. */
+  touch(channelId: ChannelId): void;
   /** Takes everything queued and writes it; messages queued meanwhile wait for the next flush. */
   flush(write: (channelId: ChannelId, message: ChannelMsg) => void): void;
   discard(channelId: ChannelId): void;
@@ -22,12 +24,16 @@ export const createOutbox = (): Outbox => {
       if (buffer === undefined) buffers.set(channelId, [message]);
       else buffer.push(message);
     },
+    touch(channelId) {
+      if (!buffers.has(channelId)) buffers.set(channelId, []);
+    },
     flush(write) {
       if (buffers.size === 0) return;
       const taken = buffers;
       buffers = new Map();
       for (const [channelId, messages] of taken) {
         if (messages.length === 1) write(channelId, messages[0]!);
+        // Zero messages: a touched channel gets its empty batch.
         else write(channelId, { type: "channel/batch", messages });
       }
     },

@@ -261,7 +261,7 @@ describe("6.4 establish-request received (responder side)", () => {
     expect(getPeer(after, "1")?.docs.size).toBe(0);
   });
 
-  it("6.4 a node without documents only answers the handshake", () => {
+  it('6.4 a node without documents answers the handshake and marks "nothing offered" with an empty batch', () => {
     const before = given(node(), [channelAdded(1)]);
     const [, commands] = update(before, received(1, establishRequest(alice)));
     expect(commands).toEqual([
@@ -270,6 +270,7 @@ describe("6.4 establish-request received (responder side)", () => {
         channelId: 1,
         message: { type: "channel/establish-response", identity: self },
       },
+      { type: "send", channelId: 1, message: { type: "channel/batch", messages: [] } },
     ]);
   });
 
@@ -329,6 +330,7 @@ describe("6.4 establish-request received (responder side)", () => {
         channelId: 2,
         message: { type: "channel/establish-response", identity: self },
       },
+      { type: "send", channelId: 2, message: { type: "channel/batch", messages: [] } },
       { type: "broadcast-presence-batch", channelId: 2, docIds: ["sub"], hops: 1 },
     ]);
     const [, toBob] = update(before, received(3, establishRequest(bob)), none);
@@ -338,6 +340,7 @@ describe("6.4 establish-request received (responder side)", () => {
         channelId: 3,
         message: { type: "channel/establish-response", identity: self },
       },
+      { type: "send", channelId: 3, message: { type: "channel/batch", messages: [] } },
     ]);
   });
 
@@ -428,6 +431,7 @@ describe("6.4 establish-request received (responder side)", () => {
         channelId: 1,
         message: { type: "channel/establish-response", identity: self },
       },
+      { type: "send", channelId: 1, message: { type: "channel/batch", messages: [] } },
     ]);
     expect(getChannel(after, 1)?.peerId).toBe("2");
     expect(getPeer(after, "1")?.channels).toEqual([]);

@@ -207,14 +207,14 @@ describe("6.11 delete-request received", () => {
     expect(getDoc(after, "d")).toBeDefined();
   });
 
-  it("6.11 allowed → DocState removed, deleted; subscriptions stay; unwatch-doc (N-28 not copied)", () => {
+  it("6.11 allowed → DocState removed, deleted, unwatch-doc (N-28 not copied); the requester's record is forgotten, since it deleted the doc too", () => {
     const before = subscribed(connect(withDoc(node(), "d", { "100": 1 }), 1, alice), 1, "d");
     const allow = permissions({ deletion: () => true });
     const [after, commands] = update(before, received(1, deleteRequest("d")), allow);
     expect(commands).toEqual([{ type: "unwatch-doc", docId: "d" }, reply("d", "deleted")]);
     expect(getDoc(after, "d")).toBeUndefined();
-    expect(peerDoc(after, alice, "d")?.subscribed).toBe(true);
-    expect(pmapGet(after.subscribers, "d")).toEqual(["1"]);
+    expect(peerDoc(after, alice, "d")).toBeUndefined();
+    expect(pmapGet(after.subscribers, "d")).toBeUndefined();
   });
 
   it("6.11 a deletion predicate that throws → ignored and reported", () => {

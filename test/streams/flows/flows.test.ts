@@ -148,4 +148,31 @@ describe("spec §7 flows in virtual time", () => {
       expect(s.has("d")).toBe(true);
     });
   });
+
+  it("7.7 reconnecting to a peer that lost a doc meanwhile: the doc we skipped is requested once its offers show it missing", () => {
+    runFlow("mesh", ({ repo, log, flush, net }) => {
+      const s = repo("S", "2");
+      const c = repo("C", "1");
+      const d = c.doc("d");
+      d.getText("text").insert(0, "keep me");
+      d.commit();
+      flush();
+      net.disconnect("C", "S");
+      flush();
+      void s.delete("d");
+      flush();
+      log.length = 0;
+      net.reconnect("C", "S");
+      flush();
+      expect(log).toEqual([
+        "6 C→S establish-request(1)",
+        "7 S→C establish-response(2)",
+        "7 S→C []",
+        "8 C→S sync-request(d, 1:7, bidi)",
+        "9 S→C [sync-response(d, up-to-date ∅), sync-request(d, ∅, once)]",
+        "10 C→S sync-response(d, snapshot 1:7)",
+      ]);
+      expect(s.doc("d").getText("text").toString()).toBe("keep me");
+    });
+  });
 });
