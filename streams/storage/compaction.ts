@@ -42,8 +42,8 @@ export interface ChunkStats {
 
 export const statsOf = (chunks: readonly ReadableChunk[]): ChunkStats => ({
   chunks: chunks.length,
-  bytes: chunks.reduce((sum, c) => sum + c.size, 0),
-  largest: chunks.reduce((max, c) => Math.max(max, c.size), 0),
+  bytes: chunks.reduce((sum, c) => sum + c.data.byteLength, 0),
+  largest: chunks.reduce((max, c) => Math.max(max, c.data.byteLength), 0),
 });
 
 export const withChunk = (stats: ChunkStats | undefined, size: number): ChunkStats => ({

@@ -1,10 +1,10 @@
 /**
- * Turns a document's stored chunks back into a LoroDoc (spec §12.5), keeping what each readable
- * chunk covers so that compaction knows which chunks the rebuilt doc fully contains.
+ * Turns a document's stored chunks back into a LoroDoc (spec §12.5).
  *
- * Loro's `importBatch` rejects the whole batch when one blob is bad, so every blob is checked
- * first (`decodeImportBlobMeta` with its checksum); a bad one is set aside, and the rest is
- * imported. Loro throws strings, hence `String(e)`.
+ * Loro's import checks every blob (checksums included) and rejects the whole batch when one is
+ * bad, so the common case is one import call; only when it fails is each blob checked on its own
+ * (`decodeImportBlobMeta` with its checksum, then a single import) to set the bad ones aside and
+ * keep the rest. Loro throws strings, hence `String(e)`.
  */
 import { decodeImportBlobMeta, LoroDoc } from "loro-crdt";
 import type { VersionVector } from "../../src/protocol/version-vector.js";
@@ -13,9 +13,7 @@ import type { StorageEntry, StorageKey } from "./storage-backend.js";
 
 export interface ReadableChunk {
   readonly key: StorageKey;
-  readonly size: number;
-  /** End of the ops this chunk carries, for the peers it carries ops of. */
-  readonly end: VersionVector;
+  readonly data: Uint8Array;
 }
 
 export interface CorruptChunk {
@@ -29,46 +27,59 @@ export interface RebuiltDoc {
   readonly corrupt: readonly CorruptChunk[];
 }
 
+const importAll = (doc: LoroDoc, chunks: readonly ReadableChunk[]): void => {
+  // A single import is about three times cheaper than a batch of one (loro-crdt 1.17).
+  if (chunks.length === 1 && chunks[0] !== undefined) doc.import(chunks[0].data);
+  else if (chunks.length > 1) doc.importBatch(chunks.map((c) => c.data));
+};
+
 export const rebuildDoc = (entries: readonly StorageEntry[]): RebuiltDoc => {
+  const doc = new LoroDoc();
+  try {
+    importAll(doc, entries);
+    return { doc, readable: entries, corrupt: [] };
+  } catch {
+    doc.free();
+  }
   const corrupt: CorruptChunk[] = [];
-  const candidates: { chunk: ReadableChunk; data: Uint8Array }[] = [];
-  for (const { key, data } of entries) {
+  const valid: ReadableChunk[] = [];
+  for (const entry of entries) {
     try {
-      const meta = decodeImportBlobMeta(data, true);
-      candidates.push({
-        chunk: { key, size: data.byteLength, end: fromLoroVersion(meta.partialEndVersionVector) },
-        data,
-      });
+      decodeImportBlobMeta(entry.data, true);
+      valid.push(entry);
     } catch (e) {
-      corrupt.push({ key, message: String(e) });
+      corrupt.push({ key: entry.key, message: String(e) });
     }
   }
-
-  let doc = new LoroDoc();
+  const rebuilt = new LoroDoc();
   try {
-    doc.importBatch(candidates.map((c) => c.data));
-    return { doc, readable: candidates.map((c) => c.chunk), corrupt };
+    importAll(rebuilt, valid);
+    return { doc: rebuilt, readable: valid, corrupt };
   } catch {
-    // A blob with a valid header and checksum that still fails to decode: find it one by one.
-    doc.free();
-    doc = new LoroDoc();
+    // A blob with a sound header and checksum that still fails to decode: find it one by one.
+    rebuilt.free();
   }
+  const one = new LoroDoc();
   const readable: ReadableChunk[] = [];
-  for (const { chunk, data } of candidates) {
+  for (const chunk of valid) {
     try {
-      doc.import(data);
+      one.import(chunk.data);
       readable.push(chunk);
     } catch (e) {
       corrupt.push({ key: chunk.key, message: String(e) });
     }
   }
-  return { doc, readable, corrupt };
+  return { doc: one, readable, corrupt };
 };
 
-/** Whether `doc` holds every op of `chunk` (ops still pending in Loro do not count). */
+/**
+ * Whether every op of `chunk` is in `version` (ops Loro keeps pending, waiting for missing
+ * dependencies, are not in the version, so their chunk does not count as contained).
+ */
 export const containsChunk = (version: VersionVector, chunk: ReadableChunk): boolean => {
-  for (const peer of Object.keys(chunk.end)) {
-    if ((version[peer] ?? 0) < (chunk.end[peer] ?? 0)) return false;
+  const end = fromLoroVersion(decodeImportBlobMeta(chunk.data, false).partialEndVersionVector);
+  for (const peer of Object.keys(end)) {
+    if ((version[peer] ?? 0) < (end[peer] ?? 0)) return false;
   }
   return true;
 };
