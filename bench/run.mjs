@@ -1,0 +1,482 @@
+// `npm run bench`: runs the workloads of ../shared/bench/WORKLOADS.md against raw Loro (and,
+// with --peer, against @loro-extended/repo 5.4.2), each configuration and each repetition in its
+// own fresh `node --expose-gc` process; prints a table on stdout, progress on stderr, and writes
+// every sample to bench/results/<timestamp>.json.
+//
+//   node bench/run.mjs [--only W1,W4a] [--n 1000,3000] [--k 10] [--reps N] [--quick]
+//                      [--peer] [--transport wire|object|json[,…]] [--cpu-prof] [--dist DIR]
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { ensureFixtures, LORO_VERSION, REPO_ROOT, sharedFixtures } from "./lib/fixtures.mjs";
+import { formatProfile, summarizeProfile } from "./lib/profile.mjs";
+import { median } from "./lib/util.mjs";
+
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+const WORKER = join(HERE, "worker.mjs");
+const WORKLOAD_NAMES = ["W1", "W2", "W2b", "W3", "W4a", "W4b", "W5", "W6"];
+const CHILD_LIMIT_MS = 600_000;
+
+const { values: opts } = parseArgs({
+  options: {
+    only: { type: "string" },
+    n: { type: "string" },
+    k: { type: "string" },
+    reps: { type: "string" },
+    quick: { type: "boolean", default: false },
+    peer: { type: "boolean", default: false },
+    transport: { type: "string", default: "wire" },
+    "cpu-prof": { type: "boolean", default: false },
+    dist: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+if (opts.help) {
+  process.stdout.write(
+    `${readFileSync(fileURLToPath(import.meta.url), "utf8")
+      .split("\n")
+      .slice(0, 7)
+      .join("\n")}\n`,
+  );
+  process.exit(0);
+}
+
+const log = (line) => process.stderr.write(`${line}\n`);
+const list = (s) => (s === undefined ? undefined : s.split(",").map((x) => x.trim()));
+const numbers = (s) => list(s)?.map(Number);
+
+// ------------------------------------------------------------------------------------------
+// Configurations (WORKLOADS §3 parameters, §4 repetitions)
+// ------------------------------------------------------------------------------------------
+
+function standardConfigs() {
+  return [
+    { workload: "W1", params: { n: 100 }, reps: 7 },
+    { workload: "W1", params: { n: 1000 }, reps: 5 },
+    { workload: "W1", params: { n: 3000 }, reps: 1 },
+    { workload: "W2", params: { k: 1 }, reps: 5 },
+    { workload: "W2", params: { k: 10 }, reps: 5 },
+    { workload: "W2", params: { k: 50 }, reps: 3 },
+    { workload: "W2b", params: { n: 100 }, reps: 3 },
+    { workload: "W2b", params: { n: 1000 }, reps: 3 },
+    { workload: "W3", params: { k: 1, p: 200 }, reps: 5 },
+    { workload: "W3", params: { k: 10, p: 200 }, reps: 3 },
+    { workload: "W3", params: { k: 50, p: 20 }, reps: 3 },
+    { workload: "W4a", params: {}, reps: 3 },
+    { workload: "W4b", params: {}, reps: 5 },
+    { workload: "W5", params: { n: 1000 }, reps: 5 },
+    { workload: "W6", params: { k: 2 }, reps: 1 },
+    { workload: "W6", params: { k: 10 }, reps: 1 },
+    { workload: "W6", params: { k: 25 }, reps: 1 },
+  ];
+}
+
+/** Tiny sizes, one repetition: a smoke run that exercises every workload and verification. */
+function quickConfigs() {
+  return [
+    { workload: "W1", params: { n: 20 }, reps: 1 },
+    { workload: "W2", params: { k: 2, u: 50, paced: 20 }, reps: 1 },
+    { workload: "W2b", params: { n: 20, u: 50, paced: 20 }, reps: 1 },
+    { workload: "W3", params: { k: 2, p: 10 }, reps: 1 },
+    { workload: "W4a", params: {}, reps: 1 },
+    { workload: "W4b", params: {}, reps: 1 },
+    { workload: "W5", params: { n: 100 }, reps: 1 },
+    { workload: "W6", params: { k: 2, idleMs: 1000 }, reps: 1 },
+  ];
+}
+
+/** --n / --k pick sizes; sizes outside the standard table get 1 repetition (3 for W3/W2). */
+function pickSizes(configs, ns, ks) {
+  const out = [];
+  const byN = new Set(["W1", "W2b"]);
+  const byK = new Set(["W2", "W3", "W6"]);
+  const seen = new Set();
+  for (const c of configs) {
+    if (ns && byN.has(c.workload)) {
+      for (const n of ns) {
+        const std = configs.find((x) => x.workload === c.workload && x.params.n === n);
+        const key = `${c.workload}:n${n}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(std ?? { workload: c.workload, params: { ...c.params, n }, reps: 1 });
+      }
+    } else if (ks && byK.has(c.workload)) {
+      for (const k of ks) {
+        const std = configs.find((x) => x.workload === c.workload && x.params.k === k);
+        const key = `${c.workload}:k${k}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const params = c.workload === "W3" ? { k, p: k > 10 ? 20 : 200 } : { ...c.params, k };
+        out.push(std ?? { workload: c.workload, params, reps: 1 });
+      }
+    } else {
+      out.push(c);
+    }
+  }
+  return out;
+}
+
+let configs = opts.quick ? quickConfigs() : standardConfigs();
+const only = list(opts.only);
+if (only) {
+  const unknown = only.filter((w) => !WORKLOAD_NAMES.includes(w));
+  if (unknown.length > 0) throw new Error(`unknown workload(s): ${unknown.join(", ")}`);
+  configs = configs.filter((c) => only.includes(c.workload));
+}
+configs = pickSizes(configs, numbers(opts.n), numbers(opts.k));
+if (opts.reps !== undefined) {
+  const reps = Number(opts.reps);
+  configs = configs.map((c) => ({ ...c, reps }));
+}
+const transports = list(opts.transport);
+for (const t of transports) {
+  if (!["wire", "object", "json"].includes(t)) throw new Error(`unknown transport ${t}`);
+}
+const engines = opts.peer ? ["loro-rx", "loro-extended"] : ["loro-rx"];
+const distDir = resolve(opts.dist ?? process.env.LORO_RX_DIST ?? join(REPO_ROOT, "dist"));
+if (!existsSync(join(distDir, "streams/index.js"))) {
+  throw new Error(`no built package at ${distDir}: run npm run build (or pass --dist)`);
+}
+
+// ------------------------------------------------------------------------------------------
+// Fixtures
+// ------------------------------------------------------------------------------------------
+
+const fx = await sharedFixtures();
+const needSmall = Math.max(
+  1,
+  ...configs.map((c) => (c.params.n ? Math.max(c.params.n, c.workload === "W5" ? 0 : 20) : 1)),
+);
+const manifest = await ensureFixtures(
+  {
+    small: Math.max(needSmall, configs.some((c) => c.workload === "W5") ? 100 : 0),
+    large: configs.some((c) => c.workload === "W4a"),
+    heavy: configs.some((c) => c.workload === "W4a" || c.workload === "W4b"),
+  },
+  log,
+);
+
+// ------------------------------------------------------------------------------------------
+// Processes
+// ------------------------------------------------------------------------------------------
+
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+const resultsDir = join(REPO_ROOT, "bench/results");
+mkdirSync(resultsDir, { recursive: true });
+const profileDir = join(resultsDir, `${stamp}-profiles`);
+if (opts["cpu-prof"]) mkdirSync(profileDir, { recursive: true });
+const tmp = mkdtempSync(join(os.tmpdir(), "loro-rx-bench-"));
+let jobSeq = 0;
+
+function runChild(job) {
+  const id = ++jobSeq;
+  const jobFile = join(tmp, `job-${id}.json`);
+  const out = join(tmp, `out-${id}.json`);
+  writeFileSync(jobFile, JSON.stringify({ ...job, out, distDir }));
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, ["--expose-gc", WORKER, jobFile], {
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), CHILD_LIMIT_MS);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (existsSync(out)) {
+        resolvePromise(JSON.parse(readFileSync(out, "utf8")));
+      } else {
+        resolvePromise({
+          ok: false,
+          kind: signal === "SIGKILL" ? "timeout" : "error",
+          error: `worker exited with ${signal ?? `code ${code}`} and no result`,
+        });
+      }
+    });
+  });
+}
+
+const describeParams = (p) =>
+  Object.entries(p)
+    .map(
+      ([k, v]) => `${k === "n" || k === "k" || k === "p" || k === "u" ? k.toUpperCase() : k}=${v}`,
+    )
+    .join(" ");
+
+const totalProcesses = configs.reduce(
+  (sum, c) => sum + 1 + c.reps * engines.length * transports.length,
+  0,
+);
+let started = 0;
+const t0 = Date.now();
+const progress = (what) => {
+  started++;
+  const elapsed = ((Date.now() - t0) / 1000).toFixed(0);
+  log(`[${started}/${totalProcesses} ${elapsed}s] ${what}`);
+};
+
+const records = [];
+let failures = 0;
+
+for (const config of configs) {
+  const label = `${config.workload} ${describeParams(config.params)}`;
+  const runs = opts.quick ? 1 : Math.max(5, config.reps);
+  progress(`${label} raw (${opts.quick ? 1 : 2} warm-up + ${runs} runs)`);
+  const raw = await runChild({
+    engine: "raw",
+    workload: config.workload,
+    params: config.params,
+    warmups: opts.quick ? 1 : 2,
+    runs,
+  });
+  if (!raw.ok) {
+    failures++;
+    log(`  raw FAILED (${raw.kind}): ${raw.error}`);
+  }
+  const record = { ...config, raw, engines: [] };
+  records.push(record);
+  for (const engine of engines) {
+    for (const transport of transports) {
+      const reps = [];
+      for (let rep = 1; rep <= config.reps; rep++) {
+        progress(`${label} ${engine} ${transport} rep ${rep}/${config.reps}`);
+        const profile = opts["cpu-prof"]
+          ? join(
+              profileDir,
+              `${config.workload}-${describeParams(config.params).replace(/[ =]/g, "")}-${engine}-${transport}-${rep}.cpuprofile`,
+            )
+          : undefined;
+        const r = await runChild({
+          engine,
+          transport,
+          workload: config.workload,
+          params: config.params,
+          rep,
+          ...(profile ? { profile } : {}),
+        });
+        if (r.ok) {
+          log(`  ${r.result.ms.toFixed(1)} ms, peak RSS ${r.result.peakRssMb.toFixed(0)} MB`);
+          if (profile && existsSync(profile)) {
+            r.profile = summarizeProfile(JSON.parse(readFileSync(profile, "utf8")));
+            r.profileFile = relative(REPO_ROOT, profile);
+            log(formatProfile(r.profile).replace(/^/gm, "    "));
+          }
+        } else {
+          failures++;
+          log(`  FAILED (${r.kind}): ${r.error}`);
+        }
+        reps.push(r);
+      }
+      record.engines.push({ engine, transport, reps });
+    }
+  }
+}
+rmSync(tmp, { recursive: true, force: true });
+
+// ------------------------------------------------------------------------------------------
+// Report
+// ------------------------------------------------------------------------------------------
+
+const ok = (reps) => reps.filter((r) => r.ok).map((r) => r.result);
+const med = (xs) => (xs.length === 0 ? undefined : median(xs));
+const stats = (xs) =>
+  xs.length === 0
+    ? undefined
+    : { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length };
+
+function summarizeEngine(e) {
+  const results = ok(e.reps);
+  const transportLabel = results[0]?.transportLabel;
+  return {
+    engine: e.engine,
+    transport: e.transport,
+    transportLabel,
+    errors: e.reps.filter((r) => !r.ok).map((r) => `${r.kind}: ${r.error.split("\n")[0]}`),
+    ms: stats(results.map((r) => r.ms)),
+    peakRssMb: stats(results.map((r) => r.peakRssMb)),
+    rssBeforeMb: stats(results.map((r) => r.rssBeforeMb)),
+    rate: results[0] && {
+      unit: results[0].rate.unit,
+      median: med(results.map((r) => r.rate.value)),
+    },
+    paced: results[0]?.paced && {
+      mean: med(results.map((r) => r.paced.mean)),
+      p50: med(results.map((r) => r.paced.p50)),
+      p90: med(results.map((r) => r.paced.p90)),
+      p99: med(results.map((r) => r.paced.p99)),
+      max: med(results.map((r) => r.paced.max)),
+    },
+    bytes: med(results.map((r) => r.traffic.bytes).filter((b) => b !== null)),
+    frames: med(results.map((r) => r.traffic.frames)),
+    messages: med(results.map((r) => r.traffic.messages)),
+  };
+}
+
+function summarizeRaw(raw) {
+  if (!raw.ok) return { error: `${raw.kind}: ${raw.error.split("\n")[0]}` };
+  const s = raw.result.samples;
+  return {
+    ms: stats(s.map((x) => x.ms)),
+    peakRssMb: raw.result.peakRssMb,
+    paced: s[0]?.paced && {
+      mean: med(s.map((x) => x.paced.mean)),
+      p99: med(s.map((x) => x.paced.p99)),
+    },
+    bytes: med(s.map((x) => x.traffic.bytes)),
+    frames: med(s.map((x) => x.traffic.frames)),
+  };
+}
+
+for (const record of records) {
+  record.summary = {
+    raw: summarizeRaw(record.raw),
+    engines: record.engines.map(summarizeEngine),
+  };
+}
+
+const fmt = (x, digits = 1) =>
+  x === undefined || x === null || Number.isNaN(x) ? "-" : x.toFixed(digits);
+const fmtInt = (x) => (x === undefined || x === null ? "-" : Math.round(x).toLocaleString("en"));
+const fmtRate = (r) => {
+  if (!r || r.median === undefined) return "-";
+  const v = r.median;
+  const num = v >= 100 ? Math.round(v).toLocaleString("en") : v.toFixed(1);
+  return `${num} ${r.unit}`;
+};
+
+function notes(record, e) {
+  const results = ok(record.engines.find((x) => x === e)?.reps ?? []);
+  const sec = (key) => med(results.map((r) => r.secondary?.[key]).filter((v) => v !== undefined));
+  switch (record.workload) {
+    case "W2":
+    case "W2b":
+      return `issue ${fmt(sec("issueMs"))} ms`;
+    case "W3":
+      return results[0]?.secondary?.presenceApi ?? "";
+    case "W5": {
+      const atDone = results.map((r) => r.secondary.trafficAtDone);
+      return `quiet at ${fmt(sec("msToQuiet"))} ms; msgs ${fmtInt(med(results.map((r) => r.traffic.messages)))}; at done ${fmtInt(med(atDone.map((t) => t.bytes ?? 0)))} B/${fmtInt(med(atDone.map((t) => t.frames)))} fr/${fmtInt(med(atDone.map((t) => t.messages)))} msgs`;
+    }
+    case "W6":
+      return `window ${fmt(sec("windowMs") / 1000)} s; first/last frame ${fmt(sec("firstFrameMs"), 0)}/${fmt(sec("lastFrameMs"), 0)} ms; msgs ${fmtInt(med(results.map((r) => r.traffic.messages)))}`;
+    case "W4a":
+    case "W4b":
+    case "W1":
+      return `RSS before ${fmt(med(results.map((r) => r.rssBeforeMb)), 0)} MB`;
+    default:
+      return "";
+  }
+}
+
+const header = [
+  "workload",
+  "parameters",
+  "engine / transport",
+  "engine ms (median)",
+  "raw ms (median)",
+  "ratio",
+  "peak RSS MB",
+  "rate",
+  "paced mean/p99 ms",
+  "bytes/frames",
+  "notes",
+];
+const rows = [];
+for (const record of records) {
+  const raw = record.summary.raw;
+  const params = describeParams(record.params);
+  for (const e of record.summary.engines) {
+    const engineRecord = record.engines.find(
+      (x) => x.engine === e.engine && x.transport === e.transport,
+    );
+    const label = `${e.engine} ${e.transportLabel ?? e.transport}`;
+    if (e.ms === undefined) {
+      rows.push([record.workload, params, label, `ERROR ${e.errors[0] ?? ""}`]);
+      continue;
+    }
+    const isW6 = record.workload === "W6";
+    const ratio = !isW6 && raw.ms ? e.ms.median / raw.ms.median : undefined;
+    rows.push([
+      record.workload,
+      params,
+      label,
+      `${fmt(e.ms.median)}${isW6 ? " (CPU)" : ""}${e.ms.n > 1 ? ` [${fmt(e.ms.min)}–${fmt(e.ms.max)}]` : ""}${e.errors.length ? ` (${e.errors.length} failed)` : ""}`,
+      raw.ms ? fmt(raw.ms.median, raw.ms.median < 1 ? 3 : 1) : (raw.error ?? "-"),
+      ratio === undefined ? "-" : `${ratio.toFixed(2)}×`,
+      fmt(e.peakRssMb?.median, 0),
+      fmtRate(e.rate),
+      e.paced ? `${fmt(e.paced.mean, 3)}/${fmt(e.paced.p99, 3)}` : "-",
+      `${e.bytes === undefined ? "-" : fmtInt(e.bytes)}/${fmtInt(e.frames)}`,
+      notes(record, engineRecord),
+    ]);
+  }
+  if (raw.ms) {
+    rows.push([
+      record.workload,
+      params,
+      "raw loro",
+      "-",
+      `${fmt(raw.ms.median, raw.ms.median < 1 ? 3 : 1)} [${fmt(raw.ms.min, 3)}–${fmt(raw.ms.max, 3)}]`,
+      "-",
+      fmt(raw.peakRssMb, 0),
+      "-",
+      raw.paced ? `${fmt(raw.paced.mean, 4)}/${fmt(raw.paced.p99, 4)}` : "-",
+      `${fmtInt(raw.bytes)}/${fmtInt(raw.frames)}`,
+      "",
+    ]);
+  }
+}
+
+const gitDescribe = (() => {
+  try {
+    return execFileSync("git", ["describe", "--always", "--dirty"], { cwd: REPO_ROOT })
+      .toString()
+      .trim();
+  } catch {
+    return undefined;
+  }
+})();
+const cpus = os.cpus();
+const { PEER_VERSION } = opts.peer ? await import("./lib/engine-peer.mjs") : {};
+const { ENGINE_VERSION } = await import("./lib/engine-loro-rx.mjs");
+const meta = {
+  date: new Date().toISOString(),
+  command: `node bench/run.mjs ${process.argv.slice(2).join(" ")}`.trim(),
+  node: process.version,
+  os: `${os.type()} ${os.release()} ${os.arch()}`,
+  cpu: { model: cpus[0]?.model, count: cpus.length },
+  engines: {
+    "loro-rx": { version: ENGINE_VERSION, git: gitDescribe, dist: relative(REPO_ROOT, distDir) },
+    ...(opts.peer ? { "@loro-extended/repo": { version: PEER_VERSION } } : {}),
+  },
+  loroCrdt: LORO_VERSION,
+  fixtureVersion: fx.FIXTURE_VERSION,
+  fixtures: manifest,
+  quick: opts.quick,
+  heartbeat: "off (heartbeatMs: 0 / stopHeartbeat()) for W1–W5; defaults for W6",
+  elapsedSeconds: (Date.now() - t0) / 1000,
+};
+
+const widths = header.map((h, i) =>
+  Math.max(h.length, ...rows.map((r) => String(r[i] ?? "").length)),
+);
+const line = (cells) =>
+  `| ${header.map((_, i) => String(cells[i] ?? "").padEnd(widths[i])).join(" | ")} |`;
+const table = [
+  `loro-rx bench — ${meta.date} — Node ${meta.node} — ${meta.os} — ${meta.cpu.model} ×${meta.cpu.count}`,
+  `loro-rx ${ENGINE_VERSION} (${gitDescribe ?? "?"})${opts.peer ? `, @loro-extended/repo ${PEER_VERSION}` : ""}, loro-crdt ${LORO_VERSION}, fixtures v${fx.FIXTURE_VERSION}; ${meta.command}`,
+  "",
+  line(header),
+  `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
+  ...rows.map(line),
+].join("\n");
+process.stdout.write(`${table}\n`);
+
+const resultFile = join(resultsDir, `${stamp}.json`);
+writeFileSync(resultFile, `${JSON.stringify({ meta, configs: records }, null, 1)}\n`);
+log(`results: ${relative(process.cwd(), resultFile)} (${meta.elapsedSeconds.toFixed(0)} s)`);
+if (failures > 0) {
+  log(`${failures} process(es) failed`);
+  process.exit(1);
+}
