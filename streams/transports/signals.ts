@@ -1,0 +1,28 @@
+/** Text control signals and close codes of the WebSocket transports (spec §13.4). */
+
+export const READY = "ready";
+export const PING = "ping";
+export const PONG = "pong";
+
+export const CLOSE_NORMAL = 1000;
+export const CLOSE_GOING_AWAY = 1001;
+export const REASON_REPLACED = "Replaced by new connection";
+export const REASON_SHUTDOWN = "Server shutting down";
+export const REASON_CLIENT_STOP = "Client disconnecting";
+/** Sent by the client when the server stopped answering pings (close codes 4000–4999 are ours). */
+export const CLOSE_PONG_TIMEOUT = 4000;
+export const REASON_PONG_TIMEOUT = "No pong within the keepalive deadline";
+
+/**
+ * Close codes after which reconnecting would only be refused again: protocol and policy
+ * violations (1002, 1003, 1007, 1008, 1010), TLS failure (1015), and application codes
+ * 4000–4999, which servers use for authentication failures.
+ */
+export const isFatalCloseCode = (code: number): boolean =>
+  code === 1002 ||
+  code === 1003 ||
+  code === 1007 ||
+  code === 1008 ||
+  code === 1010 ||
+  code === 1015 ||
+  (code >= 4000 && code <= 4999);

@@ -1,0 +1,198 @@
+jest.mock("cborg", () => require("../../protocol/wire/native-cborg").cborg, { virtual: true });
+
+/** The client on real sockets: reconnection, dead links, fatal closes, states, cleanup. */
+import type { AddressInfo } from "node:net";
+import { WebSocket, WebSocketServer, type WebSocket as WsSocket } from "ws";
+import type { ChannelMsg } from "../../../src/protocol/messages.js";
+import type { Connection } from "../../../streams/transport.js";
+import {
+  type ClientState,
+  DEFAULT_RECONNECT,
+  isValidTransition,
+  reconnectDelay,
+  webSocketClient,
+} from "../../../streams/transports/index.js";
+import { collect, noMoreThan, settledResources, startServer, waitFor } from "./helpers.js";
+
+const hello: ChannelMsg = {
+  type: "channel/establish-request",
+  identity: { peerId: "c", type: "user" },
+};
+const fast = { baseDelayMs: 20, jitterMs: 10, maxDelayMs: 200, maxAttempts: 50 };
+
+const expectValidTransitions = (states: readonly ClientState[]): void => {
+  for (let i = 1; i < states.length; i++) {
+    const from = states[i - 1]!;
+    const to = states[i]!;
+    if (!isValidTransition(from, to))
+      throw new Error(`invalid transition ${from} → ${to} in ${states.join(" → ")}`);
+  }
+};
+
+/** A bare `ws` server whose behaviour the test scripts: it says "ready" and maybe answers pings. */
+const scriptedServer = async (onSocket: (ws: WsSocket, index: number) => void) => {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise<void>((r) => wss.once("listening", () => r()));
+  let count = 0;
+  wss.on("connection", (ws) => onSocket(ws, count++));
+  const { port } = wss.address() as AddressInfo;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    sockets: () => count,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => r());
+      }),
+  };
+};
+
+describe("backoff", () => {
+  it("follows min(1000·2^(n−1) + rand[0,1000), 30000)", () => {
+    expect(reconnectDelay(1, DEFAULT_RECONNECT, () => 0)).toBe(1000);
+    expect(reconnectDelay(2, DEFAULT_RECONNECT, () => 0.5)).toBe(2500);
+    expect(reconnectDelay(5, DEFAULT_RECONNECT, () => 0.999)).toBe(16_999);
+    expect(reconnectDelay(6, DEFAULT_RECONNECT, () => 0)).toBe(30_000);
+    expect(reconnectDelay(10, DEFAULT_RECONNECT, () => 0.999)).toBe(30_000);
+  });
+});
+
+describe("reconnection", () => {
+  it("reconnects after a server restart, with a new Connection each time", async () => {
+    const first = await startServer();
+    const client = webSocketClient({ url: first.url, WebSocket, reconnect: fast });
+    const states = collect(client.state$);
+    const connections: Connection[] = [];
+    const sub = client.subscribe((c) => {
+      connections.push(c);
+      c.send(hello);
+    });
+    await waitFor(() => first.all.length === 1, "first connection at the server");
+    const firstIncoming = collect(connections[0]!.incoming$);
+
+    first.stop();
+    await waitFor(() => firstIncoming.completed, "the first connection to complete");
+    await waitFor(() => states.values.includes("reconnecting"), "reconnecting");
+
+    const second = await startServer({ port: first.port });
+    await waitFor(() => second.all.length === 1, "the client back at the restarted server");
+    expect(connections).toHaveLength(2);
+    expect(states.values.at(-1)).toBe("ready");
+    expectValidTransitions(states.values);
+    sub.unsubscribe();
+    second.stop();
+  });
+
+  it("stops on a fatal close code and completes", async () => {
+    const server = await scriptedServer((ws) => {
+      ws.send("ready");
+      setTimeout(() => ws.close(4001, "Unauthorized"), 10);
+    });
+    const client = webSocketClient({ url: server.url, WebSocket, reconnect: fast });
+    const states = collect(client.state$);
+    const problems = collect(client.problems$);
+    const done = collect(client);
+    await waitFor(() => done.completed, "the client to give up");
+    expect(server.sockets()).toBe(1);
+    expect(states.values.at(-1)).toBe("disconnected");
+    expect(problems.values).toEqual([expect.objectContaining({ code: "closed_by_server" })]);
+    expectValidTransitions(states.values);
+    await server.close();
+  });
+
+  it("gives up after maxAttempts when nobody listens", async () => {
+    const server = await scriptedServer(() => undefined);
+    const url = server.url;
+    await server.close();
+    const client = webSocketClient({ url, WebSocket, reconnect: { ...fast, maxAttempts: 3 } });
+    const states = collect(client.state$);
+    const done = collect(client);
+    await waitFor(() => done.completed, "the client to give up");
+    expect(states.values.filter((s) => s === "connecting")).toHaveLength(4);
+    expect(states.values.at(-1)).toBe("disconnected");
+    expectValidTransitions(states.values);
+  });
+});
+
+describe("keepalive", () => {
+  it("detects a half-open link (no pong), drops it and recovers", async () => {
+    const pings: number[] = [];
+    // Socket 0 swallows pings, as a dead link would; later sockets answer them.
+    const server = await scriptedServer((ws, index) => {
+      ws.on("message", (data, isBinary) => {
+        if (isBinary || data.toString() !== "ping") return;
+        pings.push(index);
+        if (index > 0) ws.send("pong");
+      });
+      ws.send("ready");
+    });
+    const client = webSocketClient({
+      url: server.url,
+      WebSocket,
+      reconnect: fast,
+      keepalive: { intervalMs: 30, timeoutMs: 100 },
+    });
+    const states = collect(client.state$);
+    const connections: Connection[] = [];
+    const sub = client.subscribe((c) => connections.push(c));
+    await waitFor(() => connections.length === 1, "first connection");
+    const firstProblems = collect(connections[0]!.problems$!);
+    const firstIncoming = collect(connections[0]!.incoming$);
+
+    await waitFor(() => connections.length === 2, "a new connection after the dead link");
+    expect(firstProblems.values).toEqual([expect.objectContaining({ code: "pong_timeout" })]);
+    expect(firstIncoming.completed).toBe(true);
+
+    // The new link answers: it stays up through several pings.
+    await waitFor(() => pings.filter((i) => i === 1).length >= 5, "pings on the live link");
+    expect(connections).toHaveLength(2);
+    expect(states.values.at(-1)).toBe("ready");
+    expectValidTransitions(states.values);
+    sub.unsubscribe();
+    await server.close();
+  });
+});
+
+describe("cleanup", () => {
+  it("leaves no sockets or timers after unsubscribe: while ready, and while waiting to reconnect", async () => {
+    const before = await settledResources();
+    const server = await startServer();
+    const client = webSocketClient({
+      url: server.url,
+      WebSocket,
+      keepalive: { intervalMs: 50, timeoutMs: 5000 },
+      reconnect: { ...fast, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+    });
+    const states = collect(client.state$);
+    const sub = client.subscribe((c) => c.send(hello));
+    await waitFor(() => states.values.at(-1) === "ready" && server.all.length === 1, "ready");
+    sub.unsubscribe();
+    expect(states.values.at(-1)).toBe("disconnected");
+
+    // Now with a reconnect pending (a minute away): unsubscribing must cancel it.
+    const sub2 = client.subscribe();
+    await waitFor(() => states.values.filter((s) => s === "ready").length === 2, "ready again");
+    server.stop();
+    await waitFor(() => states.values.at(-1) === "reconnecting", "reconnecting");
+    sub2.unsubscribe();
+    await waitFor(() => noMoreThan(before), "sockets and timers to go");
+    expectValidTransitions(states.values);
+  });
+
+  it("closing the Connection closes the socket and reconnects", async () => {
+    const server = await startServer();
+    const client = webSocketClient({ url: server.url, WebSocket, reconnect: fast });
+    const connections: Connection[] = [];
+    const sub = client.subscribe((c) => {
+      connections.push(c);
+      c.send(hello);
+    });
+    await waitFor(() => server.all.length === 1, "connection");
+    const serverIncoming = collect(server.all[0]!.incoming$);
+    connections[0]!.close("engine closed");
+    await waitFor(() => serverIncoming.completed, "the server to see the close");
+    await waitFor(() => server.all.length === 2, "a new connection");
+    sub.unsubscribe();
+    server.stop();
+  });
+});
