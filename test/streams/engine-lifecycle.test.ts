@@ -143,7 +143,9 @@ describe("the engine's lifecycle and its defences", () => {
     expect(repo.has("ghost")).toBe(false);
     expect(hand.closedWith()).toBeUndefined();
     // The channel still works: the 50 duplicate directory requests were all answered.
-    const answers = hand.sent.flatMap((m) => (m.type === "channel/batch" ? m.messages : [m]));
+    const answers = hand.sent.flatMap((m): readonly ChannelMsg[] =>
+      m.type === "channel/batch" ? m.messages : [m],
+    );
     expect(answers.filter((m) => m.type === "channel/directory-response")).toHaveLength(50);
     await repo.close();
   });
