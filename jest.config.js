@@ -12,6 +12,8 @@ export default {
   transformIgnorePatterns: ["/node_modules/(?!(@loro-extended|emittery|cborg)/)"],
   moduleNameMapper: {
     "^@loro-extended/(repo|change)$": "<rootDir>/node_modules/@loro-extended/$1/dist/index.js",
+    // cborg is ESM-only with an import-only exports map; point jest's CJS resolver at its entry.
+    "^cborg$": "<rootDir>/node_modules/cborg/cborg.js",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   testTimeout: 30000,

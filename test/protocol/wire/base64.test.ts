@@ -1,5 +1,3 @@
-jest.mock("cborg", () => require("./native-cborg").cborg, { virtual: true });
-
 import { uint8ArrayToJSON } from "@loro-extended/repo";
 import fc from "fast-check";
 import { decodeBase64, encodeBase64 } from "../../../src/protocol/wire/index.js";

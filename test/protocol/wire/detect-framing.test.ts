@@ -1,5 +1,3 @@
-jest.mock("cborg", () => require("./native-cborg").cborg, { virtual: true });
-
 import type { ChannelMsg } from "../../../src/protocol/messages.js";
 import {
   detectWireVersion,

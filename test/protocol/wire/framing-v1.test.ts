@@ -1,5 +1,3 @@
-jest.mock("cborg", () => require("./native-cborg").cborg, { virtual: true });
-
 /** Version-1 framing specifics (spec §13.2.5): the 65 535-byte limit, D-15, wrapped lengths. */
 import { isLeft } from "fp-ts/lib/Either.js";
 import type { BatchableMsg, ChannelMsg } from "../../../src/protocol/messages.js";

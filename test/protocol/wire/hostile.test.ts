@@ -1,5 +1,3 @@
-jest.mock("cborg", () => require("./native-cborg").cborg, { virtual: true });
-
 /** Bytes from a peer we cannot trust: decoders never throw and say what went wrong. */
 import fc from "fast-check";
 import { type Either, isLeft } from "fp-ts/lib/Either.js";

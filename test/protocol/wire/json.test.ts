@@ -1,5 +1,3 @@
-jest.mock("cborg", () => require("./native-cborg").cborg, { virtual: true });
-
 /**
  * JSON channel encoding (spec §13.1): the spec's examples byte for byte, and agreement with the
  * reference's own serializer (`serializeChannelMsg` / `deserializeChannelMsg` of

@@ -1,5 +1,3 @@
-jest.mock("cborg", () => require("./native-cborg").cborg, { virtual: true });
-
 /** Fragment reassembly limits of spec §13.3, driven by explicit `now` values. */
 import { type Either, isLeft, isRight } from "fp-ts/lib/Either.js";
 import {

@@ -1,5 +1,3 @@
-jest.mock("cborg", () => require("./native-cborg").cborg, { virtual: true });
-
 import fc from "fast-check";
 import { isRight } from "fp-ts/lib/Either.js";
 import type { ChannelMsg } from "../../../src/protocol/messages.js";

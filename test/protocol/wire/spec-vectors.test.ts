@@ -3,7 +3,6 @@
  * optional key as `f7`, our encoder omits the key (spec §13.2.2 SHOULD); those exact bytes
  * are asserted too, and both forms decode to the same message.
  */
-jest.mock("cborg", () => require("./native-cborg").cborg, { virtual: true });
 
 import type { ChannelMsg } from "../../../src/protocol/messages.js";
 import {

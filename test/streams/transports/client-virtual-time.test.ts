@@ -1,5 +1,3 @@
-jest.mock("cborg", () => require("../../protocol/wire/native-cborg").cborg, { virtual: true });
-
 /**
  * The client's timers on a virtual-time scheduler with a scripted browser-style WebSocket:
  * backoff delays, the ping period and the pong deadline, exactly, with no real time passing.

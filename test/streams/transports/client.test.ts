@@ -1,5 +1,3 @@
-jest.mock("cborg", () => require("../../protocol/wire/native-cborg").cborg, { virtual: true });
-
 /** The client on real sockets: reconnection, dead links, fatal closes, states, cleanup. */
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer, type WebSocket as WsSocket } from "ws";

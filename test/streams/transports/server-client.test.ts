@@ -1,5 +1,3 @@
-jest.mock("cborg", () => require("../../protocol/wire/native-cborg").cborg, { virtual: true });
-
 /** Real sockets on 127.0.0.1: both framings against one server, signals, large messages, garbage. */
 import { isRight } from "fp-ts/lib/Either.js";
 import type { Subscription } from "rxjs";

@@ -1,5 +1,3 @@
-jest.mock("cborg", () => require("../../protocol/wire/native-cborg").cborg, { virtual: true });
-
 /** Server lifecycle on real sockets: replacement, shutdown, authentication, size limit, cleanup. */
 import { isRight } from "fp-ts/lib/Either.js";
 import { WebSocket } from "ws";
