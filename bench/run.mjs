@@ -4,7 +4,8 @@
 // every sample to bench/results/<timestamp>.json.
 //
 //   node bench/run.mjs [--only W1,W4a] [--n 1000,3000] [--k 10] [--reps N] [--quick]
-//                      [--peer] [--transport wire|object|json[,…]] [--cpu-prof] [--dist DIR]
+//                      [--max-reps N] [--rep-budget SECONDS] [--peer]
+//                      [--transport wire|object|json[,…]] [--cpu-prof] [--dist DIR] [--label TEXT]
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -26,11 +27,14 @@ const { values: opts } = parseArgs({
     n: { type: "string" },
     k: { type: "string" },
     reps: { type: "string" },
+    "max-reps": { type: "string" },
+    "rep-budget": { type: "string" },
     quick: { type: "boolean", default: false },
     peer: { type: "boolean", default: false },
     transport: { type: "string", default: "wire" },
     "cpu-prof": { type: "boolean", default: false },
     dist: { type: "string" },
+    label: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -39,7 +43,7 @@ if (opts.help) {
   process.stdout.write(
     `${readFileSync(fileURLToPath(import.meta.url), "utf8")
       .split("\n")
-      .slice(0, 7)
+      .slice(0, 8)
       .join("\n")}\n`,
   );
   process.exit(0);
@@ -132,11 +136,24 @@ if (opts.reps !== undefined) {
   const reps = Number(opts.reps);
   configs = configs.map((c) => ({ ...c, reps }));
 }
+if (opts["max-reps"] !== undefined) {
+  const cap = Number(opts["max-reps"]);
+  configs = configs.map((c) => ({ ...c, reps: Math.min(c.reps, cap) }));
+}
+// Once the repetitions of one (configuration, engine, transport) have taken this many seconds
+// of wall clock, no further repetition is started (the first one always runs).
+const repBudgetMs =
+  opts["rep-budget"] === undefined ? Number.POSITIVE_INFINITY : Number(opts["rep-budget"]) * 1000;
 const transports = list(opts.transport);
 for (const t of transports) {
   if (!["wire", "object", "json"].includes(t)) throw new Error(`unknown transport ${t}`);
 }
 const engines = opts.peer ? ["loro-rx", "loro-extended"] : ["loro-rx"];
+// loro-extended ships one wire encoding in its package, JSON: `wire` and `json` are the same there.
+const transportsFor = (engine) =>
+  engine === "loro-rx"
+    ? transports
+    : [...new Set(transports.map((t) => (t === "object" ? "object" : "wire")))];
 const distDir = resolve(opts.dist ?? process.env.LORO_RX_DIST ?? join(REPO_ROOT, "dist"));
 if (!existsSync(join(distDir, "streams/index.js"))) {
   throw new Error(`no built package at ${distDir}: run npm run build (or pass --dist)`);
@@ -205,11 +222,12 @@ const describeParams = (p) =>
     .join(" ");
 
 const totalProcesses = configs.reduce(
-  (sum, c) => sum + 1 + c.reps * engines.length * transports.length,
+  (sum, c) => sum + 1 + c.reps * engines.reduce((n, e) => n + transportsFor(e).length, 0),
   0,
 );
 let started = 0;
 const t0 = Date.now();
+const loadAtStart = os.loadavg();
 const progress = (what) => {
   started++;
   const elapsed = ((Date.now() - t0) / 1000).toFixed(0);
@@ -222,12 +240,12 @@ let failures = 0;
 for (const config of configs) {
   const label = `${config.workload} ${describeParams(config.params)}`;
   const runs = opts.quick ? 1 : Math.max(5, config.reps);
-  progress(`${label} raw (${opts.quick ? 1 : 2} warm-up + ${runs} runs)`);
+  progress(`${label} raw (${opts.quick ? 0 : 2} warm-up + ${runs} runs)`);
   const raw = await runChild({
     engine: "raw",
     workload: config.workload,
     params: config.params,
-    warmups: opts.quick ? 1 : 2,
+    warmups: opts.quick ? 0 : 2,
     runs,
   });
   if (!raw.ok) {
@@ -237,9 +255,14 @@ for (const config of configs) {
   const record = { ...config, raw, engines: [] };
   records.push(record);
   for (const engine of engines) {
-    for (const transport of transports) {
+    for (const transport of transportsFor(engine)) {
       const reps = [];
+      const began = Date.now();
       for (let rep = 1; rep <= config.reps; rep++) {
+        if (rep > 1 && Date.now() - began > repBudgetMs) {
+          log(`  rep budget spent: ${rep - 1} of ${config.reps} repetitions`);
+          break;
+        }
         progress(`${label} ${engine} ${transport} rep ${rep}/${config.reps}`);
         const profile = opts["cpu-prof"]
           ? join(
@@ -253,6 +276,7 @@ for (const config of configs) {
           workload: config.workload,
           params: config.params,
           rep,
+          warmup: !opts.quick,
           ...(profile ? { profile } : {}),
         });
         if (r.ok) {
@@ -268,7 +292,7 @@ for (const config of configs) {
         }
         reps.push(r);
       }
-      record.engines.push({ engine, transport, reps });
+      record.engines.push({ engine, transport, reps, plannedReps: config.reps });
     }
   }
 }
@@ -401,7 +425,7 @@ for (const record of records) {
       record.workload,
       params,
       label,
-      `${fmt(e.ms.median)}${isW6 ? " (CPU)" : ""}${e.ms.n > 1 ? ` [${fmt(e.ms.min)}–${fmt(e.ms.max)}]` : ""}${e.errors.length ? ` (${e.errors.length} failed)` : ""}`,
+      `${fmt(e.ms.median)}${isW6 ? " (CPU)" : ""}${e.ms.n > 1 ? ` [${fmt(e.ms.min)}–${fmt(e.ms.max)}]` : ""} n=${e.ms.n}${e.errors.length ? ` (${e.errors.length} failed)` : ""}`,
       raw.ms ? fmt(raw.ms.median, raw.ms.median < 1 ? 3 : 1) : (raw.error ?? "-"),
       ratio === undefined ? "-" : `${ratio.toFixed(2)}×`,
       fmt(e.peakRssMb?.median, 0),
@@ -447,7 +471,12 @@ const meta = {
   os: `${os.type()} ${os.release()} ${os.arch()}`,
   cpu: { model: cpus[0]?.model, count: cpus.length },
   engines: {
-    "loro-rx": { version: ENGINE_VERSION, git: gitDescribe, dist: relative(REPO_ROOT, distDir) },
+    "loro-rx": {
+      version: ENGINE_VERSION,
+      git: gitDescribe,
+      dist: distDir,
+      ...(opts.label ? { label: opts.label } : {}),
+    },
     ...(opts.peer ? { "@loro-extended/repo": { version: PEER_VERSION } } : {}),
   },
   loroCrdt: LORO_VERSION,
@@ -456,6 +485,8 @@ const meta = {
   quick: opts.quick,
   heartbeat: "off (heartbeatMs: 0 / stopHeartbeat()) for W1–W5; defaults for W6",
   elapsedSeconds: (Date.now() - t0) / 1000,
+  loadavg: { start: loadAtStart, end: os.loadavg() },
+  repBudgetSeconds: opts["rep-budget"] === undefined ? null : Number(opts["rep-budget"]),
 };
 
 const widths = header.map((h, i) =>
@@ -464,8 +495,8 @@ const widths = header.map((h, i) =>
 const line = (cells) =>
   `| ${header.map((_, i) => String(cells[i] ?? "").padEnd(widths[i])).join(" | ")} |`;
 const table = [
-  `loro-rx bench — ${meta.date} — Node ${meta.node} — ${meta.os} — ${meta.cpu.model} ×${meta.cpu.count}`,
-  `loro-rx ${ENGINE_VERSION} (${gitDescribe ?? "?"})${opts.peer ? `, @loro-extended/repo ${PEER_VERSION}` : ""}, loro-crdt ${LORO_VERSION}, fixtures v${fx.FIXTURE_VERSION}; ${meta.command}`,
+  `loro-rx bench — ${meta.date} — Node ${meta.node} — ${meta.os} — ${meta.cpu.model} ×${meta.cpu.count} — load avg ${loadAtStart[0].toFixed(2)} → ${meta.loadavg.end[0].toFixed(2)}`,
+  `loro-rx ${ENGINE_VERSION} (${opts.label ?? `${gitDescribe ?? "?"}, dist ${distDir}`})${opts.peer ? `, @loro-extended/repo ${PEER_VERSION}` : ""}, loro-crdt ${LORO_VERSION}, fixtures v${fx.FIXTURE_VERSION}; ${meta.command}`,
   "",
   line(header),
   `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,

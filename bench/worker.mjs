@@ -203,7 +203,7 @@ async function runEngine() {
   spec.load(job.params);
   await pregrow(spec.hold(job.params));
   const ctx = await makeContext();
-  const warm = spec.warmup(job.params);
+  const warm = job.warmup === false ? undefined : spec.warmup(job.params);
   if (warm !== undefined) {
     await spec.run(ctx, warm, undefined);
     await forceGc();

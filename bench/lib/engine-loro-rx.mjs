@@ -14,8 +14,10 @@ export async function loadLoroRx(distDir) {
   const at = (p) => pathToFileURL(join(distDir, p)).href;
   const main = await import(at("streams/index.js"));
   const testing = await import(at("streams/testing/index.js"));
+  // The wire encodings: exported as `wire` by newer builds, else imported from their module.
   const wirePath = join(distDir, "src/protocol/wire/index.js");
-  const wire = existsSync(wirePath) ? await import(pathToFileURL(wirePath).href) : undefined;
+  const wire =
+    main.wire ?? (existsSync(wirePath) ? await import(pathToFileURL(wirePath).href) : undefined);
   return { main, testing, wire };
 }
 

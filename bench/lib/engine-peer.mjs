@@ -4,13 +4,18 @@
 // handshake; messages are encoded with the peer's own JSON serialiser (or passed as objects),
 // counted, and delivered on a later microtask, in send order; cutting it removes both channels at
 // once and drops what is in flight.
-import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Shape } from "@loro-extended/change";
 import * as repoModule from "@loro-extended/repo";
 import { makeTally, messageCount, peerJsonCodec } from "./codecs.mjs";
 
-const require = createRequire(import.meta.url);
-export const PEER_VERSION = require("@loro-extended/repo/package.json").version;
+import { REPO_ROOT } from "./fixtures.mjs";
+
+// The package's `exports` does not list package.json; read it from node_modules.
+export const PEER_VERSION = JSON.parse(
+  readFileSync(join(REPO_ROOT, "node_modules/@loro-extended/repo/package.json"), "utf8"),
+).version;
 
 const { Adapter, Repo } = repoModule;
 
@@ -103,6 +108,8 @@ export function createPeerSystem({ transport, hub, heartbeat }) {
   const pipes = new Map();
   const repos = [];
 
+  // An untyped document: no containers declared, the workloads use the LoroDoc directly.
+  const docShape = Shape.doc({});
   const makePeer = (repo) => {
     const handles = new Map();
     const handle = (docId, ns) => {
@@ -111,8 +118,8 @@ export function createPeerSystem({ transport, hub, heartbeat }) {
       if (h === undefined) {
         h =
           ns === undefined
-            ? repo.get(docId, Shape.any())
-            : repo.get(docId, Shape.any(), { [ns]: Shape.any() }).getTypedEphemeral(ns);
+            ? repo.get(docId, docShape)
+            : repo.get(docId, docShape, { [ns]: Shape.any() }).getTypedEphemeral(ns);
         handles.set(key, h);
       }
       return h;

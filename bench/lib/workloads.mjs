@@ -322,17 +322,21 @@ export async function w6({ makeSystem, fx, snapshot0, k, idleMs = 10_000 }) {
     k,
     heartbeat: true,
   });
+  let watching = false;
   let first;
-  const lastFrame = sys.watchFrames((at) => {
+  let last;
+  sys.watchFrames((at) => {
+    if (!watching) return;
     first ??= at;
+    last = at;
   });
   const before = sys.traffic();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  watching = true;
   await sleep(idleMs);
   // Then until no frame has been seen for 200 ms.
   for (;;) {
-    const last = lastFrame();
     const now = performance.now();
     if (last === undefined || now - last >= 200) break;
     await sleep(Math.max(1, 200 - (now - last)));
@@ -341,7 +345,6 @@ export async function w6({ makeSystem, fx, snapshot0, k, idleMs = 10_000 }) {
   const t1 = performance.now();
   const traffic = diff(sys.traffic(), before);
   verifyPresence(fx, hub, spokes, 0);
-  const last = lastFrame();
   await sys.close();
   const cpuMs = (cpu.user + cpu.system) / 1000;
   return {
