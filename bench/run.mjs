@@ -6,6 +6,7 @@
 //   node bench/run.mjs [--only W1,W4a] [--n 1000,3000] [--k 10] [--reps N] [--quick]
 //                      [--max-reps N] [--rep-budget SECONDS] [--peer]
 //                      [--transport wire|object|json[,…]] [--cpu-prof] [--dist DIR] [--label TEXT]
+//                      [--full-warmup]  (diagnostic: engine warm-up at full size)
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -35,6 +36,7 @@ const { values: opts } = parseArgs({
     "cpu-prof": { type: "boolean", default: false },
     dist: { type: "string" },
     label: { type: "string" },
+    "full-warmup": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -43,7 +45,7 @@ if (opts.help) {
   process.stdout.write(
     `${readFileSync(fileURLToPath(import.meta.url), "utf8")
       .split("\n")
-      .slice(0, 8)
+      .filter((_line, i, all) => all.slice(0, i + 1).every((x) => x.startsWith("//")))
       .join("\n")}\n`,
   );
   process.exit(0);
@@ -277,6 +279,7 @@ for (const config of configs) {
           params: config.params,
           rep,
           warmup: !opts.quick,
+          fullWarmup: opts["full-warmup"],
           ...(profile ? { profile } : {}),
         });
         if (r.ok) {
@@ -414,7 +417,7 @@ for (const record of records) {
     const engineRecord = record.engines.find(
       (x) => x.engine === e.engine && x.transport === e.transport,
     );
-    const label = `${e.engine} ${e.transportLabel ?? e.transport}`;
+    const label = `${e.engine} ${e.transportLabel ?? e.transport}${opts["full-warmup"] ? " †" : ""}`;
     if (e.ms === undefined) {
       rows.push([record.workload, params, label, `ERROR ${e.errors[0] ?? ""}`]);
       continue;
@@ -483,6 +486,7 @@ const meta = {
   fixtureVersion: fx.FIXTURE_VERSION,
   fixtures: manifest,
   quick: opts.quick,
+  fullWarmup: opts["full-warmup"],
   heartbeat: "off (heartbeatMs: 0 / stopHeartbeat()) for W1–W5; defaults for W6",
   elapsedSeconds: (Date.now() - t0) / 1000,
   loadavg: { start: loadAtStart, end: os.loadavg() },
@@ -501,6 +505,9 @@ const table = [
   line(header),
   `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
   ...rows.map(line),
+  ...(opts["full-warmup"]
+    ? ["", "† --full-warmup: engine warm-up at full size (diagnostic, not WORKLOADS §1.6)"]
+    : []),
 ].join("\n");
 process.stdout.write(`${table}\n`);
 

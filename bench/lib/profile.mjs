@@ -27,8 +27,35 @@ const shortUrl = (url) => {
   return m ? m[1] : url;
 };
 
+const isLoro = (url) => url.startsWith("wasm://") || url.includes("/loro-crdt/");
+
 export function summarizeProfile(profile, top = 15) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Loro's time (wasm and its JS glue) attributed to the outermost loro-crdt method on the
+  // stack and to the function that called it.
+  const loroCall = (id) => {
+    let top;
+    let named;
+    let at = id;
+    while (at !== undefined && isLoro(byId.get(at).callFrame.url)) {
+      top = at;
+      const name = byId.get(at).callFrame.functionName;
+      // loro-crdt's `wrapped` decorator and wasm glue are not the method the caller used.
+      if (name && name !== "wrapped" && !name.startsWith("__") && !name.startsWith("wasm-")) {
+        named = at;
+      }
+      at = parent.get(at);
+    }
+    if (top === undefined) return undefined;
+    const method = byId.get(named ?? top).callFrame.functionName || "(anonymous)";
+    const caller = at === undefined ? undefined : byId.get(at).callFrame;
+    const by = caller
+      ? `${caller.functionName || "(anonymous)"} ${shortUrl(caller.url)}:${caller.lineNumber + 1}`
+      : "?";
+    return `${method} <- ${by}`;
+  };
   const self = new Map();
   const { samples, timeDeltas } = profile;
   let total = 0;
@@ -39,7 +66,10 @@ export function summarizeProfile(profile, top = 15) {
   }
   const fns = new Map();
   const areas = new Map();
+  const loroCalls = new Map();
   for (const [id, us] of self) {
+    const call = loroCall(id);
+    if (call !== undefined) loroCalls.set(call, (loroCalls.get(call) ?? 0) + us);
     const { callFrame } = byId.get(id);
     const name = callFrame.functionName || "(anonymous)";
     const where = `${shortUrl(callFrame.url)}:${callFrame.lineNumber + 1}`;
@@ -52,7 +82,12 @@ export function summarizeProfile(profile, top = 15) {
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .map(([what, us]) => ({ what, ms: us / 1000, share: total > 0 ? us / total : 0 }));
-  return { totalMs: total / 1000, functions: rank(fns).slice(0, top), areas: rank(areas) };
+  return {
+    totalMs: total / 1000,
+    functions: rank(fns).slice(0, top),
+    areas: rank(areas),
+    loroCalls: rank(loroCalls).slice(0, 10),
+  };
 }
 
 export function formatProfile(summary) {
@@ -61,5 +96,7 @@ export function formatProfile(summary) {
   for (const a of summary.areas) lines.push(`  ${pct(a.share)}  ${a.what}`);
   lines.push("hot functions (self time):");
   for (const f of summary.functions) lines.push(`  ${pct(f.share)}  ${f.what}`);
+  lines.push("loro time by call (outermost loro-crdt method <- its caller):");
+  for (const f of summary.loroCalls ?? []) lines.push(`  ${pct(f.share)}  ${f.what}`);
   return lines.join("\n");
 }
