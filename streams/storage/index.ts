@@ -1,14 +1,8 @@
 /**
- * Storage: the backend port, the in-memory and LevelDB backends, and the storage peer as a
- * Transport.
+ * Storage: the backend port, the in-memory backend, and the storage peer as a Transport. The
+ * LevelDB backend needs Node and lives in "loro-rx/node".
  */
 export { type CompactionPolicy, DEFAULT_COMPACTION } from "./compaction.js";
-export {
-  type LevelStorageOptions,
-  levelStorage,
-  StorageLockedError,
-  StorageOpenError,
-} from "./level-storage.js";
 export { type MemoryStorageOptions, memoryStorage } from "./memory-storage.js";
 export {
   keyStartsWith,
@@ -20,7 +14,6 @@ export {
 } from "./storage-backend.js";
 export type { StorageConnection } from "./storage-connection.js";
 export {
-  levelStorageTransport,
   type StorageSource,
   type StorageTransport,
   type StorageTransportOptions,

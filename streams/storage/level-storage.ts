@@ -15,6 +15,11 @@ import {
   StorageClosedError,
   type StorageKey,
 } from "./storage-backend.js";
+import {
+  type StorageTransport,
+  type StorageTransportOptions,
+  storageTransport,
+} from "./storage-transport.js";
 
 export interface LevelStorageOptions {
   /** The database directory; created (with its parents) when missing. */
@@ -140,3 +145,12 @@ export const levelStorage = async (options: LevelStorageOptions): Promise<Storag
     },
   };
 };
+
+/**
+ * A storage transport on a LevelDB directory, opened when subscribed and closed when
+ * unsubscribed. A directory in use makes the transport error with `StorageLockedError`; open
+ * `levelStorage` yourself first when you want that failure before the node starts.
+ */
+export const levelStorageTransport = (
+  options: LevelStorageOptions & StorageTransportOptions,
+): StorageTransport => storageTransport(() => levelStorage(options), options);

@@ -15,7 +15,6 @@
 import { asyncScheduler, Observable, type SchedulerLike } from "rxjs";
 import type { Connection, Transport } from "../transport.js";
 import { type CompactionPolicy, DEFAULT_COMPACTION } from "./compaction.js";
-import { type LevelStorageOptions, levelStorage } from "./level-storage.js";
 import type { StorageBackend } from "./storage-backend.js";
 import {
   createStorageConnection,
@@ -110,12 +109,3 @@ export const storageTransport = (
     },
   });
 };
-
-/**
- * A storage transport on a LevelDB directory, opened when subscribed and closed when
- * unsubscribed. A directory in use makes the transport error with `StorageLockedError`; open
- * `levelStorage` yourself first when you want that failure before the node starts.
- */
-export const levelStorageTransport = (
-  options: LevelStorageOptions & StorageTransportOptions,
-): StorageTransport => storageTransport(() => levelStorage(options), options);

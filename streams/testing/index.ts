@@ -14,3 +14,8 @@ export type {
   TrafficEvent,
 } from "./network-types.js";
 export { mulberry32, type Rng } from "./prng.js";
+export {
+  runStorageAcceptanceSuite,
+  type StorageUnderTest,
+  TRICKY_DOC_IDS,
+} from "./storage-acceptance.js";

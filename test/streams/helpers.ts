@@ -1,12 +1,17 @@
-import { setImmediate as nextTurn } from "node:timers/promises";
+import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 
-/** Yields to the event loop until `predicate` holds; fails with `what` after `turns` turns. */
-export const eventually = async (what: string, predicate: () => boolean, turns = 5_000) => {
-  for (let i = 0; i < turns; i++) {
+/**
+ * Yields until `predicate` holds: a few event-loop turns first (in-process delivery is on
+ * microtasks), then short sleeps (real sockets). Fails with `what` after `ms` — a bound on
+ * waiting, never a performance assertion.
+ */
+export const eventually = async (what: string, predicate: () => boolean, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  for (let turn = 0; ; turn++) {
     if (predicate()) return;
-    await nextTurn();
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await (turn < 200 ? nextTurn() : sleep(5));
   }
-  throw new Error(`never happened: ${what}`);
 };
 
 export const text = (doc: { getText(name: string): { toString(): string } }) =>

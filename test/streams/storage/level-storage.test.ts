@@ -6,11 +6,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { createRepo } from "../../../streams/index.js";
-import { levelStorage, StorageLockedError } from "../../../streams/storage/level-storage.js";
 import {
+  levelStorage,
   levelStorageTransport,
-  storageTransport,
-} from "../../../streams/storage/storage-transport.js";
+  StorageLockedError,
+} from "../../../streams/storage/level-storage.js";
+import { storageTransport } from "../../../streams/storage/storage-transport.js";
 import type { Connection } from "../../../streams/transport.js";
 import { text } from "../helpers.js";
 import {

@@ -1,0 +1,33 @@
+/**
+ * loro-rx/node: the parts that need Node (the `ws` WebSocket server, the LevelDB store), kept
+ * out of the main entry so that a browser bundle of a client never pulls them in.
+ */
+import { WebSocket } from "ws";
+import type { WebSocketConstructor } from "./transports/browser-websocket.js";
+import {
+  webSocketClient as browserWebSocketClient,
+  type WebSocketClientOptions,
+  type WebSocketClientTransport,
+} from "./transports/websocket-client.js";
+
+export {
+  type LevelStorageOptions,
+  levelStorage,
+  levelStorageTransport,
+  StorageLockedError,
+  StorageOpenError,
+} from "./storage/level-storage.js";
+export {
+  type AuthDecision,
+  DEFAULT_MAX_PAYLOAD,
+  type WebSocketServerOptions,
+  type WebSocketServerTransport,
+  webSocketServer,
+} from "./transports/websocket-server.js";
+
+/** The WebSocket client with the `ws` package's class as its default constructor (Node 20 has none). */
+export const webSocketClient = (options: WebSocketClientOptions): WebSocketClientTransport =>
+  browserWebSocketClient({
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    ...options,
+  });
