@@ -25,7 +25,12 @@ export type { EngineEvent, EngineEventType } from "./engine/events.js";
 export { docVersion, fromLoroVersion, toLoroVersion } from "./loro-version.js";
 export { type ReplayOptions, recordInputs, replay } from "./operators/replay.js";
 export { type SynchronizeOptions, synchronize, type Transition } from "./operators/synchronize.js";
-export type { PresenceRegistry } from "./presence/presence-registry.js";
+export type { Presence } from "./presence/presence.js";
+export {
+  PRESENCE_TIMEOUT_MS,
+  type PresenceChange,
+  type PresenceRegistry,
+} from "./presence/presence-registry.js";
 export {
   createRepo,
   type Repo,

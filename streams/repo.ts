@@ -31,6 +31,7 @@ import type { DocId, Identity, PeerType } from "../src/protocol/messages.js";
 import { createEngine, type Engine, type EngineOptions } from "./engine/engine.js";
 import type { EngineEvent } from "./engine/events.js";
 import { docVersion } from "./loro-version.js";
+import { createPresence, type Presence } from "./presence/presence.js";
 
 /** Permission predicates as the application writes them: with the live document. */
 export interface RepoDocContext {
@@ -100,6 +101,12 @@ export interface Repo {
   whenSynced(docId: DocId, options?: WhenSyncedOptions): Promise<readonly ReadyState[]>;
   /** Deletes locally and asks subscribed peers (and storage) to delete. */
   delete(docId: DocId): Promise<void>;
+  /**
+   * Presence in the document's room, one namespace (`"cursors"`, `"presence"`, …): our value
+   * (`set`, `self`, `delete`) and every other peer's (`peers$`). Opens the document like `doc`,
+   * since presence reaches the peers subscribed to it.
+   */
+  presence<V>(docId: DocId, namespace: string): Presence<V>;
   readonly model$: Observable<Model>;
   readonly inputs$: Observable<Input>;
   readonly commands$: Observable<Command>;
@@ -211,6 +218,14 @@ export const createRepo = (options: RepoOptions = {}): Repo => {
     async delete(docId) {
       created.dispatch({ type: "doc-delete", docId });
       await created.flush();
+    },
+    presence<V>(docId: DocId, namespace: string) {
+      if (created.closed) throw new RepoClosedError();
+      const doc = created.docs.ensure(docId);
+      created.dispatch({ type: "doc-ensure", docId, version: docVersion(doc) });
+      return createPresence<V>(created, docId, namespace, () => {
+        if (created.closed) throw new RepoClosedError();
+      });
     },
     model$: created.model$,
     inputs$: created.inputs$,

@@ -1,11 +1,22 @@
 /**
  * Presence commands (§8.3–8.7) against the presence registry: apply what peers send, broadcast
  * our stores, refresh them on heartbeat and handshake, and clean up after a departed peer.
+ *
+ * Heartbeats leave with hops 0 (our reading of D-4, and what the presence guide describes, N-6):
+ * every node sends its whole store to its neighbours, one message per (doc, namespace, channel),
+ * and nothing is relayed, so an idle room costs a number of frames linear in its peers. With
+ * hops 1, as in the reference, a hub would relay every spoke's heartbeat to every other spoke —
+ * quadratic — although its own heartbeat already carries all of them. Local changes and the
+ * handshake keep hops 1, so changes still reach a hub's other spokes at once.
  */
 import { ignoreElements, tap } from "rxjs";
 import { presenceFanout } from "../../src/program/algorithms.js";
+import { getChannel } from "../../src/program/model.js";
 import type { ChannelId, DocId } from "../../src/protocol/messages.js";
 import { type CommandOf, type Effect, type EffectContext, ofType } from "./effect.js";
+
+/** Hops of the whole-store sends a heartbeat makes (see above). */
+export const HEARTBEAT_HOPS = 0;
 
 const sendStore = (
   context: EffectContext,
@@ -14,8 +25,8 @@ const sendStore = (
   hops: number,
   channelIds: readonly ChannelId[],
 ): void => {
-  const data = context.presence.store(docId, namespace).encodeAll();
-  if (data.length === 0) return;
+  const data = context.presence.encode(docId, namespace);
+  if (data === undefined || data.length === 0 || channelIds.length === 0) return;
   const stores = [{ peerId: context.identity.peerId, namespace, data }];
   for (const channelId of channelIds) {
     context.queue(channelId, { type: "channel/ephemeral", docId, hopsRemaining: hops, stores });
@@ -29,35 +40,35 @@ const run = (
   >,
 ): void => {
   switch (command.type) {
-    case "apply-presence":
-      for (const namespace of context.presence.apply(command.docId, command.entries)) {
-        context.report({
-          type: "presence-changed",
-          docId: command.docId,
-          namespace,
-          source: "remote",
-        });
-      }
+    case "apply-presence": {
+      const from = getChannel(context.model(), command.channelId)?.peerId;
+      context.presence.apply(command.docId, command.entries, from);
       return;
+    }
     case "broadcast-presence":
+      // A local change is sent as it is, never re-stamped (§8.6).
       sendStore(context, command.docId, command.namespace, command.hops, command.channelIds);
       return;
-    case "broadcast-presence-batch":
+    case "broadcast-presence-batch": {
+      const hops = context.presence.heartbeating ? HEARTBEAT_HOPS : command.hops;
       for (const docId of command.docIds) {
         if (!context.presence.has(docId)) continue;
         context.presence.touchOwn(docId);
         for (const namespace of context.presence.namespaces(docId)) {
-          sendStore(context, docId, namespace, command.hops, [command.channelId]);
+          sendStore(context, docId, namespace, hops, [command.channelId]);
         }
       }
       return;
+    }
     case "remove-peer-presence": {
       const model = context.model();
       for (const { docId, namespace } of context.presence.removePeer(command.peerId)) {
-        context.report({ type: "presence-changed", docId, namespace, source: "remote" });
-        const targets = presenceFanout(model, docId);
-        // The tombstone travels in the store's encoding; the zero-length entry is the removal
-        // signal that D-5 receivers act on.
+        // Storage channels drop presence anyway (N-19).
+        const targets = presenceFanout(model, docId).filter(
+          (id) => getChannel(model, id)?.kind !== "storage",
+        );
+        // The tombstone travels in the store's encoding (what reference peers act on); the
+        // zero-length entry is the removal signal D-5 receivers act on. Same flush, store first.
         sendStore(context, docId, namespace, 1, targets);
         for (const channelId of targets) {
           context.queue(channelId, {

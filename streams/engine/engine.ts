@@ -24,7 +24,11 @@ import type { ChannelId, DocId, Identity } from "../../src/protocol/messages.js"
 import { defaultEffects, type Effect, type EffectContext } from "../effects/index.js";
 import { docVersion } from "../loro-version.js";
 import { synchronize, type Transition } from "../operators/synchronize.js";
-import { createPresenceRegistry, type PresenceRegistry } from "../presence/presence-registry.js";
+import {
+  createPresenceRegistry,
+  PRESENCE_TIMEOUT_MS,
+  type PresenceRegistry,
+} from "../presence/presence-registry.js";
 import type { Transport } from "../transport.js";
 import { type ConnectionRegistry, createConnectionRegistry } from "./connections.js";
 import { createDocRegistry, type DocRegistry } from "./doc-registry.js";
@@ -49,6 +53,12 @@ export interface EngineOptions {
    */
   readonly maxInvalidMessages?: number;
   readonly invalidWindowMs?: number;
+  /**
+   * Foreign presence entries not refreshed for this long are dropped, locally and silently
+   * (D-5). Measured on `scheduler` from when we received them. Default 30,000 ms (three
+   * heartbeats); 0 keeps them until their peer departs, as the reference does.
+   */
+  readonly presenceTimeoutMs?: number;
 }
 
 export interface Engine {
@@ -94,7 +104,18 @@ export const createEngine = (options: EngineOptions): Engine => {
 
   const outbox = createOutbox();
   const readiness = createReadinessTracker();
-  const presence = createPresenceRegistry(identity.peerId);
+  const presence = createPresenceRegistry({
+    peerId: identity.peerId,
+    scheduler,
+    timeoutMs: options.presenceTimeoutMs ?? PRESENCE_TIMEOUT_MS,
+    onChange: (change) => report({ type: "presence-changed", ...change }),
+    onError: (docId, namespace, error) =>
+      report({
+        type: "effect-error",
+        command: "apply-presence",
+        error: `${docId}/${namespace}: ${error}`,
+      }),
+  });
   const docs = createDocRegistry(identity.peerId, (docId, doc) =>
     loop.enqueue({ type: "local-doc-change", docId, version: docVersion(doc) }),
   );
@@ -108,7 +129,11 @@ export const createEngine = (options: EngineOptions): Engine => {
   });
 
   const loop = createRunLoop({
-    handle: (input) => inputs$.next(input),
+    // Effects run inside `next`, so the presence effect can tell a heartbeat's sends apart.
+    handle: (input) =>
+      input.type === "heartbeat"
+        ? presence.duringHeartbeat(() => inputs$.next(input))
+        : inputs$.next(input),
     quiesce: () => {
       outbox.flush((channelId, message) => connections.get(channelId)?.send(message));
       readiness.collect(model$.value, (docId, states) =>

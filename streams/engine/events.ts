@@ -43,6 +43,11 @@ export type EngineEvent =
       readonly docId: DocId;
       readonly readyStates: readonly ReadyState[];
     }
+  /**
+   * A presence value appeared, changed or disappeared in (doc, namespace): `local` for our own
+   * entry, `remote` for a peer's payload or departure, `timeout` for silent expiry (D-5).
+   * Re-stamps that change no value (heartbeats) are not reported.
+   */
   | {
       readonly type: "presence-changed";
       readonly docId: DocId;

@@ -3,8 +3,19 @@
  * one frame per channel — the message itself when alone, a `channel/batch` of them otherwise —
  * in the order in which channels first received a message in this cycle. Establishment messages
  * bypass the queue.
+ *
+ * Presence is coalesced within a flush: a `channel/ephemeral` carrying one whole-store encoding
+ * (the only kind either implementation sends) supersedes an earlier queued one for the same
+ * channel, doc, namespace, encoding peer and hops, since a later encoding of the same store
+ * holds every entry of the earlier one, at least as new. Payloads of other encoding peers
+ * (relays) are kept, and removal signals (zero-length data) are never coalesced.
  */
-import type { BatchableMsg, ChannelId, ChannelMsg } from "../../src/protocol/messages.js";
+import type {
+  BatchableMsg,
+  ChannelId,
+  ChannelMsg,
+  EphemeralMsg,
+} from "../../src/protocol/messages.js";
 
 export interface Outbox {
   queue(channelId: ChannelId, message: BatchableMsg): void;
@@ -16,22 +27,61 @@ export interface Outbox {
   readonly size: number;
 }
 
+interface ChannelQueue {
+  /** `undefined`: superseded by a later presence message. */
+  readonly messages: (BatchableMsg | undefined)[];
+  /** Coalescing key → index of the latest presence message with that key. */
+  latest?: Map<string, number>;
+  superseded: number;
+}
+
+/** The coalescing key of a presence message, or `undefined` when it must be kept as it is. */
+const presenceKey = (message: EphemeralMsg): string | undefined => {
+  if (message.stores.length !== 1) return undefined;
+  const store = message.stores[0]!;
+  if (store.data.length === 0) return undefined;
+  return `${message.hopsRemaining}\0${store.peerId}\0${message.docId}\0${store.namespace}`;
+};
+
 export const createOutbox = (): Outbox => {
-  let buffers = new Map<ChannelId, BatchableMsg[]>();
+  let buffers = new Map<ChannelId, ChannelQueue>();
+  const bufferOf = (channelId: ChannelId): ChannelQueue => {
+    let buffer = buffers.get(channelId);
+    if (buffer === undefined) {
+      buffer = { messages: [], superseded: 0 };
+      buffers.set(channelId, buffer);
+    }
+    return buffer;
+  };
   return {
     queue(channelId, message) {
-      const buffer = buffers.get(channelId);
-      if (buffer === undefined) buffers.set(channelId, [message]);
-      else buffer.push(message);
+      const buffer = bufferOf(channelId);
+      if (message.type === "channel/ephemeral") {
+        const key = presenceKey(message);
+        if (key !== undefined) {
+          buffer.latest ??= new Map();
+          const earlier = buffer.latest.get(key);
+          if (earlier !== undefined) {
+            buffer.messages[earlier] = undefined;
+            buffer.superseded++;
+          }
+          buffer.latest.set(key, buffer.messages.length);
+        }
+      }
+      buffer.messages.push(message);
     },
     touch(channelId) {
-      if (!buffers.has(channelId)) buffers.set(channelId, []);
+      bufferOf(channelId);
     },
     flush(write) {
       if (buffers.size === 0) return;
       const taken = buffers;
       buffers = new Map();
-      for (const [channelId, messages] of taken) {
+      for (const [channelId, buffer] of taken) {
+        const messages =
+          buffer.superseded === 0
+            ? (buffer.messages as BatchableMsg[])
+            : buffer.messages.filter((m): m is BatchableMsg => m !== undefined);
         if (messages.length === 1) write(channelId, messages[0]!);
         // Zero messages: a touched channel gets its empty batch.
         else write(channelId, { type: "channel/batch", messages });

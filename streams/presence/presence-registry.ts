@@ -1,98 +1,235 @@
 /**
- * Presence stores, one loro `EphemeralStoreWasm` per (doc, namespace) (spec §3.5, §8.1), owned by
- * the streams side. We use the wasm store directly: loro's JS wrapper arms a real `setInterval`
- * and reads `Date.now()` for expiry (TOOLCHAIN trap 2), which no RxJS scheduler can drive.
- * Stores are created with the "timerless" timeout of the reference (2^31−1 ms); expiry of foreign
- * keys, when wanted, is driven from the engine's scheduler (D-5).
+ * The presence registry (spec §3.5, §8): `docId → namespace → PresenceRoom`, owned by the
+ * streams side, independent of documents (presence may exist for a doc we do not hold; deleting
+ * a doc keeps its presence).
+ *
+ * We use loro's `EphemeralStoreWasm` directly: the JS `EphemeralStore` wrapper arms a real
+ * `setInterval` and reads `Date.now()` for expiry (TOOLCHAIN trap 2), which no RxJS scheduler can
+ * drive. Expiry of foreign keys (D-5) runs here instead, on the injected scheduler: a single
+ * timer, armed at the earliest deadline of any room, so its cost is one scan per deadline, not
+ * one timer per key. After `dispose()` no store and no scheduled action is left.
  */
-import { EphemeralStoreWasm } from "loro-crdt";
+import type { SchedulerLike, Subscription } from "rxjs";
 import type { DocId, PeerId, PresenceEntry } from "../../src/protocol/messages.js";
+import { PresenceRoom } from "./presence-room.js";
 
-export const TIMERLESS_TIMEOUT_MS = 2_147_483_647;
+export { TIMERLESS_TIMEOUT_MS } from "./presence-room.js";
+
+/** Default `presenceTimeoutMs`: three heartbeats (spec §8.7, D-5). */
+export const PRESENCE_TIMEOUT_MS = 30_000;
+
+export interface PresenceChange {
+  readonly docId: DocId;
+  readonly namespace: string;
+  /** `local`: our own entry; `remote`: a peer's payload or departure; `timeout`: expiry. */
+  readonly source: "local" | "remote" | "timeout";
+}
+
+export interface PresenceRegistryOptions {
+  readonly peerId: PeerId;
+  readonly scheduler: SchedulerLike;
+  /** Foreign entries not refreshed for this long are dropped, silently. 0 keeps them forever. */
+  readonly timeoutMs?: number;
+  /** Called whenever a value appears, changes or disappears (never for a mere re-stamp). */
+  readonly onChange?: (change: PresenceChange) => void;
+  /** A payload loro could not decode (loro throws strings). */
+  readonly onError?: (docId: DocId, namespace: string, error: string) => void;
+}
 
 export interface PresenceRegistry {
-  /** The store of (doc, namespace), created on demand. */
-  store(docId: DocId, namespace: string): EphemeralStoreWasm;
   has(docId: DocId): boolean;
   namespaces(docId: DocId): string[];
+  /** The whole store of (doc, namespace), tombstones included (§8.2); `undefined` if none. */
+  encode(docId: DocId, namespace: string): Uint8Array | undefined;
   /** One entry per namespace of the doc, each the whole store (A3 step 6); `[]` when none. */
   entriesFor(docId: DocId): PresenceEntry[];
-  /** Re-stamps our own key in every store of the doc (D-4: never other peers' keys). */
+  /** Re-stamps our own entry in every store of the doc (D-4: never other peers' entries). */
   touchOwn(docId: DocId): void;
-  /** Applies received payloads (§8.5); returns the namespaces that changed. */
-  apply(docId: DocId, entries: readonly PresenceEntry[]): string[];
-  /** Deletes a departed peer's key everywhere; returns where it was. */
+  /** Applies received payloads (§8.5); `from` is the peer whose channel delivered them. */
+  apply(docId: DocId, entries: readonly PresenceEntry[], from?: PeerId): void;
+  /**
+   * A peer's last channel closed (§8.7): its key is deleted (with a tombstone, to broadcast)
+   * and keys learned only through it are dropped silently (D-5). Returns where a tombstone was
+   * written.
+   */
   removePeer(peerId: PeerId): { docId: DocId; namespace: string }[];
+  /** Creates the store now and keeps it even while empty (the application uses it). */
+  declare(docId: DocId, namespace: string): void;
+  self<V>(docId: DocId, namespace: string): V | undefined;
+  /** Every live entry of the store except ours, by key, sorted. */
+  peers<V>(docId: DocId, namespace: string): Map<PeerId, V>;
+  /** Writes our own entry (the caller dispatches `ephemeral-local-change`). */
+  set(docId: DocId, namespace: string, value: unknown): void;
+  /** Deletes our own entry; returns whether there was one. */
+  delete(docId: DocId, namespace: string): boolean;
+  /**
+   * Runs `fn` flagged as a heartbeat, so the effect that encodes it knows (heartbeats are sent
+   * with hops 0, see presence-effect).
+   */
+  duringHeartbeat(fn: () => void): void;
+  readonly heartbeating: boolean;
+  /** Frees every store and cancels the expiry timer. */
   dispose(): void;
 }
 
-export const createPresenceRegistry = (ownPeerId: PeerId): PresenceRegistry => {
-  const docs = new Map<DocId, Map<string, EphemeralStoreWasm>>();
+export const createPresenceRegistry = (options: PresenceRegistryOptions): PresenceRegistry => {
+  const { peerId: own, scheduler } = options;
+  const timeoutMs = options.timeoutMs ?? PRESENCE_TIMEOUT_MS;
+  const docs = new Map<DocId, Map<string, PresenceRoom>>();
+  let timer: Subscription | undefined;
+  let timerAt = Number.POSITIVE_INFINITY;
+  let heartbeating = false;
+  let disposed = false;
 
-  const store = (docId: DocId, namespace: string): EphemeralStoreWasm => {
+  const changed = (docId: DocId, namespace: string, source: PresenceChange["source"]): void =>
+    options.onChange?.({ docId, namespace, source });
+
+  const room = (docId: DocId, namespace: string): PresenceRoom | undefined =>
+    docs.get(docId)?.get(namespace);
+
+  const roomOrNew = (docId: DocId, namespace: string): PresenceRoom => {
     let byNamespace = docs.get(docId);
     if (byNamespace === undefined) {
       byNamespace = new Map();
       docs.set(docId, byNamespace);
     }
-    let s = byNamespace.get(namespace);
-    if (s === undefined) {
-      s = new EphemeralStoreWasm(TIMERLESS_TIMEOUT_MS);
-      byNamespace.set(namespace, s);
+    let r = byNamespace.get(namespace);
+    if (r === undefined) {
+      r = new PresenceRoom(own);
+      byNamespace.set(namespace, r);
     }
-    return s;
+    return r;
+  };
+
+  const dropIfIdle = (docId: DocId, namespace: string): void => {
+    const byNamespace = docs.get(docId);
+    const r = byNamespace?.get(namespace);
+    if (byNamespace === undefined || r === undefined || !r.idle) return;
+    r.free();
+    byNamespace.delete(namespace);
+    if (byNamespace.size === 0) docs.delete(docId);
+  };
+
+  const sweep = (): void => {
+    timer = undefined;
+    timerAt = Number.POSITIVE_INFINITY;
+    const now = scheduler.now();
+    for (const [docId, byNamespace] of [...docs]) {
+      for (const [namespace, r] of [...byNamespace]) {
+        if (r.sweep(now, timeoutMs)) changed(docId, namespace, "timeout");
+        dropIfIdle(docId, namespace);
+      }
+    }
+    arm();
+  };
+
+  /** Keeps one action scheduled, at the earliest deadline of any room. */
+  const arm = (): void => {
+    if (disposed || timeoutMs <= 0) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const byNamespace of docs.values()) {
+      for (const r of byNamespace.values()) {
+        earliest = Math.min(earliest, r.nextDeadline(timeoutMs) ?? Number.POSITIVE_INFINITY);
+      }
+    }
+    if (earliest >= timerAt) return;
+    timer?.unsubscribe();
+    if (earliest === Number.POSITIVE_INFINITY) return;
+    timerAt = earliest;
+    timer = scheduler.schedule(sweep, Math.max(0, earliest - scheduler.now()));
+  };
+
+  /** A refresh only moves deadlines later, so an armed timer stays right; arm when none is. */
+  const armIfIdle = (): void => {
+    if (timer === undefined) arm();
   };
 
   return {
-    store,
     has: (docId) => (docs.get(docId)?.size ?? 0) > 0,
     namespaces: (docId) => [...(docs.get(docId)?.keys() ?? [])],
+    encode: (docId, namespace) => room(docId, namespace)?.encodeAll(),
     entriesFor(docId) {
-      const byNamespace = docs.get(docId);
-      if (byNamespace === undefined) return [];
       const out: PresenceEntry[] = [];
-      for (const [namespace, s] of byNamespace) {
-        const data = s.encodeAll();
-        if (data.length > 0) out.push({ peerId: ownPeerId, namespace, data });
+      for (const [namespace, r] of docs.get(docId) ?? []) {
+        const data = r.encodeAll();
+        if (data.length > 0) out.push({ peerId: own, namespace, data });
       }
       return out;
     },
     touchOwn(docId) {
-      for (const s of docs.get(docId)?.values() ?? []) {
-        const value: unknown = s.get(ownPeerId);
-        if (value !== undefined) s.set(ownPeerId, value);
-      }
+      const now = scheduler.now();
+      for (const r of docs.get(docId)?.values() ?? []) r.touchOwn(now);
     },
-    apply(docId, entries) {
-      const changed: string[] = [];
+    apply(docId, entries, from) {
+      const now = scheduler.now();
+      let refreshed = false;
       for (const entry of entries) {
+        const { namespace } = entry;
         if (entry.data.length === 0) {
-          // A removal signal (§8.7, D-5): drop that key locally, silently.
-          const s = docs.get(docId)?.get(entry.namespace);
-          if (s?.get(entry.peerId) !== undefined) {
-            s.delete(entry.peerId);
-            changed.push(entry.namespace);
+          // A removal signal (§8.7, D-5): drop that key here, silently.
+          if (room(docId, namespace)?.dropSilently(entry.peerId) === true) {
+            changed(docId, namespace, "remote");
+            dropIfIdle(docId, namespace);
           }
           continue;
         }
-        store(docId, entry.namespace).apply(entry.data);
-        changed.push(entry.namespace);
-      }
-      return changed;
-    },
-    removePeer(peerId) {
-      const out: { docId: DocId; namespace: string }[] = [];
-      for (const [docId, byNamespace] of docs) {
-        for (const [namespace, s] of byNamespace) {
-          if (s.get(peerId) === undefined) continue;
-          s.delete(peerId);
-          out.push({ docId, namespace });
+        try {
+          const outcome = roomOrNew(docId, namespace).apply(entry.data, entry.peerId, from, now);
+          refreshed ||= outcome.refreshed;
+          if (outcome.changed) changed(docId, namespace, "remote");
+        } catch (error) {
+          options.onError?.(docId, namespace, String(error));
+          dropIfIdle(docId, namespace);
         }
       }
+      if (refreshed) armIfIdle();
+    },
+    removePeer(peerId) {
+      const now = scheduler.now();
+      const out: { docId: DocId; namespace: string }[] = [];
+      for (const [docId, byNamespace] of [...docs]) {
+        for (const [namespace, r] of [...byNamespace]) {
+          const { tombstoned, changed: gone } = r.departed(peerId, now);
+          if (tombstoned) out.push({ docId, namespace });
+          if (gone) changed(docId, namespace, "remote");
+          dropIfIdle(docId, namespace);
+        }
+      }
+      if (out.length > 0) armIfIdle();
       return out;
     },
+    declare(docId, namespace) {
+      roomOrNew(docId, namespace).declared = true;
+    },
+    self: (docId, namespace) => room(docId, namespace)?.get(own),
+    peers: (docId, namespace) => room(docId, namespace)?.peers() ?? new Map(),
+    set(docId, namespace, value) {
+      roomOrNew(docId, namespace).setOwn(value);
+      changed(docId, namespace, "local");
+    },
+    delete(docId, namespace) {
+      const r = room(docId, namespace);
+      if (r === undefined || !r.deleteOwn(scheduler.now())) return false;
+      changed(docId, namespace, "local");
+      armIfIdle();
+      return true;
+    },
+    duringHeartbeat(fn) {
+      heartbeating = true;
+      try {
+        fn();
+      } finally {
+        heartbeating = false;
+      }
+    },
+    get heartbeating() {
+      return heartbeating;
+    },
     dispose() {
-      for (const byNamespace of docs.values()) for (const s of byNamespace.values()) s.free();
+      disposed = true;
+      timer?.unsubscribe();
+      timer = undefined;
+      for (const byNamespace of docs.values()) for (const r of byNamespace.values()) r.free();
       docs.clear();
     },
   };
