@@ -23,6 +23,24 @@ export {
 } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType } from "./engine/events.js";
 export { docVersion, fromLoroVersion, toLoroVersion } from "./loro-version.js";
+export {
+  type MessageRejected,
+  type Middleware,
+  type MiddlewareContext,
+  type MiddlewareRequirement,
+  type MiddlewareResult,
+  messageTypeRateLimiter,
+  type RateLimiterMiddleware,
+  type RateLimiterOptions,
+  rateLimiter,
+} from "./middleware/index.js";
+export {
+  type RateLimitConfig,
+  type RateLimitInfo,
+  rateLimit,
+  SlidingWindow,
+  type SlidingWindowOptions,
+} from "./operators/rate-limit.js";
 export { type ReplayOptions, recordInputs, replay } from "./operators/replay.js";
 export { type SynchronizeOptions, synchronize, type Transition } from "./operators/synchronize.js";
 export type { Presence } from "./presence/presence.js";

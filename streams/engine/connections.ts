@@ -7,7 +7,7 @@
 import { type SchedulerLike, Subscription } from "rxjs";
 import type { Input } from "../../src/program/inputs.js";
 import { decodeInbound } from "../../src/protocol/index.js";
-import type { ChannelId } from "../../src/protocol/messages.js";
+import type { ChannelId, ChannelMsg } from "../../src/protocol/messages.js";
 import type { Connection, Transport } from "../transport.js";
 import type { EngineEvent } from "./events.js";
 
@@ -28,6 +28,11 @@ interface Entry {
 export const createConnectionRegistry = (deps: {
   readonly scheduler: SchedulerLike;
   readonly enqueue: (input: Input) => void;
+  /**
+   * Where a validated message goes: straight to the run loop when absent (the synchronous,
+   * zero-cost path), or through the middleware gate (spec §10).
+   */
+  readonly receive?: (channelId: ChannelId, message: ChannelMsg) => void;
   readonly hold: (fn: () => void) => void;
   readonly report: (event: EngineEvent) => void;
   readonly maxInvalidMessages: number;
@@ -35,6 +40,10 @@ export const createConnectionRegistry = (deps: {
 }): ConnectionRegistry => {
   const entries = new Map<ChannelId, Entry>();
   let nextChannelId = 1;
+  const receive =
+    deps.receive ??
+    ((channelId: ChannelId, message: ChannelMsg) =>
+      deps.enqueue({ type: "message-received", channelId, message }));
 
   const onInvalid = (channelId: ChannelId, entry: Entry): void => {
     const now = deps.scheduler.now();
@@ -67,9 +76,7 @@ export const createConnectionRegistry = (deps: {
               deps.report({ type: "invalid-message", channelId, error });
               onInvalid(channelId, entry);
             }
-            for (const message of messages) {
-              deps.enqueue({ type: "message-received", channelId, message });
-            }
+            for (const message of messages) receive(channelId, message);
           },
           complete: () => closed(channelId),
           error: () => closed(channelId),

@@ -17,12 +17,19 @@ import {
 } from "rxjs";
 import type { Command } from "../../src/program/commands.js";
 import type { Input } from "../../src/program/inputs.js";
-import { init, type Model } from "../../src/program/model.js";
-import type { Permissions } from "../../src/program/permissions.js";
+import { getChannel, getPeer, init, type Model } from "../../src/program/model.js";
+import { type Permissions, peerContext } from "../../src/program/permissions.js";
 import { type ReadyState, readyStates } from "../../src/program/readiness.js";
-import type { ChannelId, DocId, Identity } from "../../src/protocol/messages.js";
+import {
+  type ChannelId,
+  type DocId,
+  type Identity,
+  isEstablishmentMsg,
+} from "../../src/protocol/messages.js";
 import { defaultEffects, type Effect, type EffectContext } from "../effects/index.js";
 import { docVersion } from "../loro-version.js";
+import type { Middleware } from "../middleware/middleware.js";
+import { createMiddlewareGate } from "../middleware/middleware-gate.js";
 import { synchronize, type Transition } from "../operators/synchronize.js";
 import {
   createPresenceRegistry,
@@ -59,6 +66,11 @@ export interface EngineOptions {
    * heartbeats); 0 keeps them until their peer departs, as the reference does.
    */
   readonly presenceTimeoutMs?: number;
+  /**
+   * Checks run on every received message before the program sees it (spec §10), in order,
+   * sequentially per channel (D-10). Default none: messages go straight to the program.
+   */
+  readonly middleware?: readonly Middleware[];
 }
 
 export interface Engine {
@@ -116,12 +128,29 @@ export const createEngine = (options: EngineOptions): Engine => {
         error: `${docId}/${namespace}: ${error}`,
       }),
   });
+  const gate = options.middleware?.length
+    ? createMiddlewareGate({
+        middleware: options.middleware,
+        peerOf: (channelId) => {
+          const model = model$.value;
+          const channel = getChannel(model, channelId);
+          if (channel?.state !== "established" || channel.peerId === undefined) return undefined;
+          const peer = getPeer(model, channel.peerId);
+          return peer === undefined ? undefined : peerContext(peer, channel);
+        },
+        docOf: (docId) => docs.get(docId),
+        deliver: (channelId, message) =>
+          loop.enqueue({ type: "message-received", channelId, message }),
+        rejected: (event) => report({ type: "message-rejected", ...event }),
+      })
+    : undefined;
   const docs = createDocRegistry(identity.peerId, (docId, doc) =>
     loop.enqueue({ type: "local-doc-change", docId, version: docVersion(doc) }),
   );
   const connections: ConnectionRegistry = createConnectionRegistry({
     scheduler,
     enqueue: (input) => loop.enqueue(input),
+    ...(gate !== undefined ? { receive: gate.receive } : {}),
     hold: (fn) => loop.hold(fn),
     report,
     maxInvalidMessages: options.maxInvalidMessages ?? 100,
@@ -164,6 +193,14 @@ export const createEngine = (options: EngineOptions): Engine => {
     report,
   };
 
+  /** The gate holds a channel's messages until it is established, and forgets removed ones. */
+  const gateAfter = (input: Input): void => {
+    if (input.type === "channel-removed") gate?.forget(input.channelId);
+    else if (input.type === "message-received" && isEstablishmentMsg(input.message)) {
+      gate?.recheck(input.channelId);
+    }
+  };
+
   // Effects subscribe before anything can emit. A failing effect reports and resubscribes, so one
   // bad command never ends the feedback stream.
   const effects = options.effects ?? defaultEffects;
@@ -186,6 +223,7 @@ export const createEngine = (options: EngineOptions): Engine => {
       .subscribe((transition) => {
         model$.next(transition.model);
         readiness.touch(transition.input);
+        if (gate !== undefined) gateAfter(transition.input);
         transitions$.next(transition);
         for (const command of transition.commands) commands$.next(command);
       }),
@@ -225,6 +263,7 @@ export const createEngine = (options: EngineOptions): Engine => {
       await flush();
       closed = true;
       loop.close();
+      gate?.close();
       subscriptions.unsubscribe();
       connections.closeAll();
       docs.dispose();

@@ -7,7 +7,7 @@
 import type { ProgramEvent } from "../../src/program/events.js";
 import type { ReadyState } from "../../src/program/readiness.js";
 import type { ProtocolError } from "../../src/protocol/index.js";
-import type { ChannelId, DocId, PeerId } from "../../src/protocol/messages.js";
+import type { ChannelId, ChannelMsgType, DocId, PeerId } from "../../src/protocol/messages.js";
 import type { TransportProblem } from "../transport.js";
 
 export type EngineEvent =
@@ -53,6 +53,17 @@ export type EngineEvent =
       readonly docId: DocId;
       readonly namespace: string;
       readonly source: "local" | "remote" | "timeout";
+    }
+  /**
+   * Middleware dropped a received message (spec §10.2); the peer is not told. For a batch, one
+   * event per rejected inner message.
+   */
+  | {
+      readonly type: "message-rejected";
+      readonly channelId: ChannelId;
+      readonly messageType: ChannelMsgType;
+      readonly middleware: string;
+      readonly reason: string;
     };
 
 export type EngineEventType = EngineEvent["type"];
