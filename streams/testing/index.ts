@@ -19,3 +19,4 @@ export {
   type StorageUnderTest,
   TRICKY_DOC_IDS,
 } from "./storage-acceptance.js";
+export { jsonCodec, wireCodec } from "./wire-codec.js";
