@@ -28,6 +28,7 @@ import {
 import {
   type Channel,
   type DocState,
+  getChannel,
   getDoc,
   getPeer,
   getPeerDoc,
@@ -207,7 +208,9 @@ export const handleUpdate = (ctx: Ctx, from: From, message: UpdateMsg): void => 
 export const handleLocalDocChange = (ctx: Ctx, docId: DocId, version: VersionVector): void => {
   const doc = getDoc(ctx.model, docId);
   if (doc === undefined) return;
-  const next: DocState = { ...doc, version };
+  // A release still pending here means storage's import failed (no feedback): forget it (D-13).
+  const { releasedTo: _stale, ...rest } = doc;
+  const next: DocState = { ...rest, version };
   updateDoc(ctx, next);
   propagate(ctx, next);
 };
@@ -255,7 +258,11 @@ export const handleDocImported = (
   updateDoc(ctx, next);
   const source = getPeer(ctx.model, fromPeerId);
   if (source !== undefined) setStatus(ctx, fromPeerId, docId, "synced", version);
-  for (const peerId of releasedTo ?? []) {
+  // D-13 covers the import of storage's answer only: its feedback is the next input (§5.3.2). If
+  // that import failed, no feedback came, and a later import from a peer must not mark the
+  // released requesters as holding data they never received.
+  const fromStorage = getChannel(ctx.model, channelId)?.kind === "storage";
+  for (const peerId of fromStorage ? (releasedTo ?? []) : []) {
     const peer = getPeer(ctx.model, peerId);
     if (peer !== undefined) {
       updatePeerDoc(ctx, peerId, docId, (old) => ({

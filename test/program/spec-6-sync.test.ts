@@ -426,6 +426,39 @@ describe("6.7 sync-response received", () => {
   });
 });
 
+describe("6.7 storage-first with D-13 when storage's data fails to import", () => {
+  /** alice's request was deferred; storage answered with data (and subscribed); bob is subscribed. */
+  const released = () =>
+    given(hubWithStorage(), [
+      received(1, syncRequest("d", {}, true)),
+      received(STORAGE, {
+        type: "channel/batch",
+        messages: [syncResponse("d", delta({ "9000": 5 })), syncRequest("d", { "9000": 5 }, false)],
+      }),
+      // The import of storage's data threw: the engine reports it and feeds no doc-imported.
+      received(2, syncRequest("d", {}, false)),
+    ]);
+
+  it("D-13 (bug fixed): a later import from another peer still reaches the released requester, which never got storage's data", () => {
+    const [after, commands] = update(released(), docImported("d", bob, 2, { "2": 1 }));
+    expect(commands).toEqual([
+      { type: "send-doc-update", channelId: 1, docId: "d", from: null },
+      { type: "send-doc-update", channelId: STORAGE, docId: "d", from: { "9000": 5 } },
+    ]);
+    expect(getDoc(after, "d")?.releasedTo).toBeUndefined();
+  });
+
+  it("D-13: a local change in between clears the stale release, so no later import skips the requester", () => {
+    const [changed, first] = update(released(), localChange("d", { "100": 1 }));
+    expect(first).toEqual([
+      { type: "send-doc-update", channelId: 1, docId: "d", from: null },
+      { type: "send-doc-update", channelId: 2, docId: "d", from: null },
+      { type: "send-doc-update", channelId: STORAGE, docId: "d", from: { "9000": 5 } },
+    ]);
+    expect(getDoc(changed, "d")?.releasedTo).toBeUndefined();
+  });
+});
+
 describe("6.8 update received", () => {
   it("6.8 data for an existing doc → import", () => {
     const before = connect(withDoc(node(), "d", { "100": 1 }), 1, alice);
