@@ -7,6 +7,7 @@
  */
 export * from "../src/program/index.js";
 export * from "../src/protocol/index.js";
+export * as wire from "../src/protocol/wire/index.js";
 export {
   type CommandOf,
   defaultEffects,
@@ -59,4 +60,17 @@ export {
   SyncTimeoutError,
   type WhenSyncedOptions,
 } from "./repo.js";
+export * from "./storage/index.js";
 export type { Connection, Transport, TransportProblem } from "./transport.js";
+// The browser-safe WebSocket client; the server lives in "loro-rx/node".
+export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelay } from "./transports/backoff.js";
+export type { BrowserWebSocket, WebSocketConstructor } from "./transports/browser-websocket.js";
+export { type ClientState, isValidTransition } from "./transports/client-state.js";
+export { isFatalCloseCode } from "./transports/signals.js";
+export {
+  DEFAULT_KEEPALIVE,
+  type KeepaliveOptions,
+  type WebSocketClientOptions,
+  type WebSocketClientTransport,
+  webSocketClient,
+} from "./transports/websocket-client.js";

@@ -23,11 +23,19 @@ export const handleEphemeral = (ctx: Ctx, channel: Channel, message: EphemeralMs
   }
 };
 
+export const HEARTBEAT_HOPS = 0;
+
 /** Fan-out without storage channels, which drop presence anyway (N-19). */
 const presenceTargets = (ctx: Ctx, docId: DocId): ChannelId[] =>
   presenceFanout(ctx.model, docId).filter((id) => getChannel(ctx.model, id)?.kind !== "storage");
 
-/** §6.19: one batch per channel of every doc its peer subscribed to. */
+/**
+ * §6.19: one batch per channel of every doc its peer subscribed to. Sent with hops 0, not the
+ * reference's 1 (our reading of D-4, and what the presence guide describes, N-6): every node's
+ * heartbeat already carries its whole store, so relaying a spoke's heartbeat through a hub to
+ * every other spoke would only make an idle room cost quadratic frames. Changes and handshakes
+ * keep hops 1, so news still crosses a hub at once.
+ */
 export const handleHeartbeat = (ctx: Ctx): void => {
   const groups = new Map<ChannelId, DocId[]>();
   for (const doc of docsInOrder(ctx.model)) {
@@ -38,7 +46,7 @@ export const handleHeartbeat = (ctx: Ctx): void => {
     }
   }
   for (const [channelId, docIds] of [...groups].sort((a, b) => a[0] - b[0])) {
-    emit(ctx, { type: "broadcast-presence-batch", channelId, docIds, hops: 1 });
+    emit(ctx, { type: "broadcast-presence-batch", channelId, docIds, hops: HEARTBEAT_HOPS });
   }
 };
 

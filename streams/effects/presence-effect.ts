@@ -1,22 +1,13 @@
 /**
  * Presence commands (§8.3–8.7) against the presence registry: apply what peers send, broadcast
  * our stores, refresh them on heartbeat and handshake, and clean up after a departed peer.
- *
- * Heartbeats leave with hops 0 (our reading of D-4, and what the presence guide describes, N-6):
- * every node sends its whole store to its neighbours, one message per (doc, namespace, channel),
- * and nothing is relayed, so an idle room costs a number of frames linear in its peers. With
- * hops 1, as in the reference, a hub would relay every spoke's heartbeat to every other spoke —
- * quadratic — although its own heartbeat already carries all of them. Local changes and the
- * handshake keep hops 1, so changes still reach a hub's other spokes at once.
+ * (Heartbeats arrive here with hops 0: see `handleHeartbeat` in the program.)
  */
 import { ignoreElements, tap } from "rxjs";
 import { presenceFanout } from "../../src/program/algorithms.js";
 import { getChannel } from "../../src/program/model.js";
 import type { ChannelId, DocId } from "../../src/protocol/messages.js";
 import { type CommandOf, type Effect, type EffectContext, ofType } from "./effect.js";
-
-/** Hops of the whole-store sends a heartbeat makes (see above). */
-export const HEARTBEAT_HOPS = 0;
 
 const sendStore = (
   context: EffectContext,
@@ -50,7 +41,7 @@ const run = (
       sendStore(context, command.docId, command.namespace, command.hops, command.channelIds);
       return;
     case "broadcast-presence-batch": {
-      const hops = context.presence.heartbeating ? HEARTBEAT_HOPS : command.hops;
+      const { hops } = command;
       for (const docId of command.docIds) {
         if (!context.presence.has(docId)) continue;
         context.presence.touchOwn(docId);

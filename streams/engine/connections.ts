@@ -98,7 +98,19 @@ export const createConnectionRegistry = (deps: {
   };
 
   return {
-    attachTransport: (transport) => transport.subscribe({ next: attach, error: () => undefined }),
+    // A transport that fails (no WebSocket constructor, a locked store…) is reported, not thrown.
+    attachTransport: (transport) =>
+      transport.subscribe({
+        next: attach,
+        error: (error: unknown) =>
+          deps.report({
+            type: "transport-problem",
+            problem: {
+              code: "transport_failed",
+              message: error instanceof Error ? error.message : String(error),
+            },
+          }),
+      }),
     get: (channelId) => entries.get(channelId)?.connection,
     all: () => [...entries.values()].map((e) => e.connection),
     forget(channelId) {

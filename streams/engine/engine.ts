@@ -158,11 +158,7 @@ export const createEngine = (options: EngineOptions): Engine => {
   });
 
   const loop = createRunLoop({
-    // Effects run inside `next`, so the presence effect can tell a heartbeat's sends apart.
-    handle: (input) =>
-      input.type === "heartbeat"
-        ? presence.duringHeartbeat(() => inputs$.next(input))
-        : inputs$.next(input),
+    handle: (input) => inputs$.next(input),
     quiesce: () => {
       outbox.flush((channelId, message) => connections.get(channelId)?.send(message));
       readiness.collect(model$.value, (docId, states) =>

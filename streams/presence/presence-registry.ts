@@ -62,12 +62,6 @@ export interface PresenceRegistry {
   set(docId: DocId, namespace: string, value: unknown): void;
   /** Deletes our own entry; returns whether there was one. */
   delete(docId: DocId, namespace: string): boolean;
-  /**
-   * Runs `fn` flagged as a heartbeat, so the effect that encodes it knows (heartbeats are sent
-   * with hops 0, see presence-effect).
-   */
-  duringHeartbeat(fn: () => void): void;
-  readonly heartbeating: boolean;
   /** Frees every store and cancels the expiry timer. */
   dispose(): void;
 }
@@ -78,7 +72,6 @@ export const createPresenceRegistry = (options: PresenceRegistryOptions): Presen
   const docs = new Map<DocId, Map<string, PresenceRoom>>();
   let timer: Subscription | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
-  let heartbeating = false;
   let disposed = false;
 
   const changed = (docId: DocId, namespace: string, source: PresenceChange["source"]): void =>
@@ -213,17 +206,6 @@ export const createPresenceRegistry = (options: PresenceRegistryOptions): Presen
       changed(docId, namespace, "local");
       armIfIdle();
       return true;
-    },
-    duringHeartbeat(fn) {
-      heartbeating = true;
-      try {
-        fn();
-      } finally {
-        heartbeating = false;
-      }
-    },
-    get heartbeating() {
-      return heartbeating;
     },
     dispose() {
       disposed = true;

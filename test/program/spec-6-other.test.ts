@@ -448,14 +448,14 @@ describe("6.18 doc-delete", () => {
 });
 
 describe("6.19 heartbeat", () => {
-  it("6.19 one presence batch (hops 1) per channel of the docs its peer subscribed to; unsubscribed docs skipped; N-19: not to storage", () => {
+  it("6.19 one presence batch per channel of the docs its peer subscribed to, hops 0 (D-4: nothing relayed); unsubscribed docs skipped; N-19: not to storage", () => {
     let before = given(hubWithStorage(), [docEnsure("a"), docEnsure("b"), docEnsure("c")]);
     before = subscribed(subscribed(before, 1, "a"), 1, "b");
     before = subscribed(subscribed(before, 2, "b"), STORAGE, "a");
     const [after, commands] = update(before, heartbeat);
     expect(commands).toEqual([
-      { type: "broadcast-presence-batch", channelId: 1, docIds: ["a", "b"], hops: 1 },
-      { type: "broadcast-presence-batch", channelId: 2, docIds: ["b"], hops: 1 },
+      { type: "broadcast-presence-batch", channelId: 1, docIds: ["a", "b"], hops: 0 },
+      { type: "broadcast-presence-batch", channelId: 2, docIds: ["b"], hops: 0 },
     ]);
     expect(json(after)).toEqual(json(before));
   });

@@ -198,4 +198,33 @@ describe("the engine's lifecycle and its defences", () => {
     for (const repo of [hub, ...spokes]) await repo.close();
     net.close();
   });
+
+  it("a document re-created after a delete writes under a fresh Loro peer id, so peers keep its edits", async () => {
+    const net = createInProcessNetwork();
+    const a = createRepo({
+      identity: { peerId: "1" },
+      transports: [net.peer("a")],
+      heartbeatMs: 0,
+    });
+    const b = createRepo({
+      identity: { peerId: "2" },
+      transports: [net.peer("b")],
+      heartbeatMs: 0,
+    });
+    const first = a.doc("d");
+    first.getText("text").insert(0, "old");
+    first.commit();
+    await eventually("b has the old text", () => b.has("d") && text(b.doc("d")) === "old");
+    await a.delete("d");
+    const again = a.doc("d");
+    expect(again).not.toBe(first);
+    expect(again.peerIdStr).not.toBe("1");
+    again.getText("text").insert(0, "new ");
+    again.commit();
+    // With our peer id the op would reuse id 1:0, which b holds for "o", and be dropped.
+    await eventually("b has both", () => text(b.doc("d")).includes("new "));
+    await a.close();
+    await b.close();
+    net.close();
+  });
 });
