@@ -361,11 +361,11 @@ describe("15.1 MUST (the pure core's part)", () => {
       ]);
     });
 
-    it("15.1.7 on the heartbeat: each subscriber channel gets its docs' presence, hops 1", () => {
+    it("15.1.7 on the heartbeat: each subscriber channel gets its docs' presence (the hop budget is 6.19's subject)", () => {
       const [, commands] = update(subscribedHub(), heartbeat);
       expect(commands).toEqual([
-        { type: "broadcast-presence-batch", channelId: 1, docIds: ["d"], hops: 1 },
-        { type: "broadcast-presence-batch", channelId: 2, docIds: ["d"], hops: 1 },
+        { type: "broadcast-presence-batch", channelId: 1, docIds: ["d"], hops: expect.any(Number) },
+        { type: "broadcast-presence-batch", channelId: 2, docIds: ["d"], hops: expect.any(Number) },
       ]);
     });
 
@@ -412,7 +412,7 @@ describe("15.1 MUST (the pure core's part)", () => {
   });
 
   describe("15.1.8 batches", () => {
-    it("15.1.8 the program never produces a channel/batch itself (batching is the outbound queue's job)", () => {
+    it('15.1.8 the program never groups messages into a batch (that is the outbound queue\'s job); its only batch is the empty "nothing offered" marker of a responder', () => {
       const sim = new Sim();
       sim.add("A", alice);
       sim.add("B", bob);
@@ -421,11 +421,25 @@ describe("15.1 MUST (the pure core's part)", () => {
       sim.open("H", "y");
       sim.connect("A", 1, "H", 1);
       sim.connect("B", 1, "H", 2);
+      sim.connect("A", 2, "B", 2); // B offers nothing it has not yet got: x and y only
+      sim.connect("H", 3, "A", 3); // A responds with its offers
       sim.edit("A", "x");
       sim.input("A", heartbeat);
-      // The Command type already rules it out (`send` carries a BatchableMsg); check the wire too.
+      const batches = sim.wire.filter((w) => w.message.type === "channel/batch");
       expect(sim.wire.length).toBeGreaterThan(20);
-      expect(sim.wire.filter((w) => w.message.type === "channel/batch")).toEqual([]);
+      expect(
+        batches.every((w) => w.message.type === "channel/batch" && w.message.messages.length === 0),
+      ).toBe(true);
+      // A node without documents answers a handshake with exactly that marker.
+      const empty = new Sim();
+      empty.add("C", carol);
+      empty.add("S", hub);
+      empty.connect("C", 1, "S", 1);
+      expect(types(empty.wire)).toEqual([
+        "C→S establish-request",
+        "S→C establish-response",
+        "S→C batch",
+      ]);
     });
 
     it("15.1.8 accepts an empty batch and flattens a nested one", () => {
