@@ -630,6 +630,17 @@ describe("6.16 doc-ensure", () => {
     expect(after.waiting.size).toBe(0);
   });
 
+  it("6.16 a doc opened with content records the LoroDoc's version; the requests still ask with ∅", () => {
+    const before = connect(node(), 1, alice);
+    const [after, commands] = update(before, {
+      type: "doc-ensure",
+      docId: "d",
+      version: { "7": 2 },
+    });
+    expect(commands).toEqual([request(1, "d", {}, true), { type: "watch-doc", docId: "d" }]);
+    expect(getDoc(after, "d")?.version).toEqual({ "7": 2 });
+  });
+
   it("6.16 with no channel, the doc is just created and watched", () => {
     const [after, commands] = update(node(), docEnsure("d"));
     expect(commands).toEqual([{ type: "watch-doc", docId: "d" }]);
