@@ -7,7 +7,7 @@
  * Replay a failure with `FC_SEED=<seed> npx jest test/program/update-totality`.
  */
 import fc from "fast-check";
-import { emptyPMap, update } from "../../src/program/index.js";
+import { emptyPMap, getChannel, update } from "../../src/program/index.js";
 import { buildPermissions, permissionPlanArb, scenarioArb } from "./arbitraries.js";
 import { alice, fold, node } from "./helpers.js";
 import { violations } from "./invariants.js";
@@ -35,8 +35,17 @@ describe("update is total", () => {
           expect(JSON.stringify(model)).toBe(json);
           const problems = violations(next, commands, Object.isFrozen);
           if (problems.length > 0) expect(problems).toEqual([]);
+          const nextJson = JSON.stringify(next);
+          // 6.21 / 15.1.11: a message on an unknown channel changes nothing but reports itself.
+          if (
+            input.type === "message-received" &&
+            getChannel(model, input.channelId) === undefined
+          ) {
+            expect(nextJson).toBe(json);
+            expect(commands.map((c) => c.type)).toEqual(["emit"]);
+          }
           model = next;
-          json = JSON.stringify(model);
+          json = nextJson;
         }
         // `violations` checked plain data at every step; here the round trips themselves.
         expect(JSON.parse(json)).toEqual(model);
