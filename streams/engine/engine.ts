@@ -161,9 +161,12 @@ export const createEngine = (options: EngineOptions): Engine => {
     handle: (input) => inputs$.next(input),
     quiesce: () => {
       outbox.flush((channelId, message) => connections.get(channelId)?.send(message));
-      readiness.collect(model$.value, (docId, states) =>
-        report({ type: "ready-state-changed", docId, readyStates: states }),
-      );
+      // Ready states cost a computation per touched doc: only when someone listens.
+      if (!events$.observed) readiness.reset();
+      else
+        readiness.collect(model$.value, (docId, states) =>
+          report({ type: "ready-state-changed", docId, readyStates: states }),
+        );
     },
     onError: (error, input) =>
       report({ type: "effect-error", command: input?.type ?? "quiesce", error: String(error) }),
@@ -218,7 +221,7 @@ export const createEngine = (options: EngineOptions): Engine => {
       .pipe(synchronize(initial, options.permissions ? { permissions: options.permissions } : {}))
       .subscribe((transition) => {
         model$.next(transition.model);
-        readiness.touch(transition.input);
+        if (events$.observed) readiness.touch(transition.input);
         if (gate !== undefined) gateAfter(transition.input);
         transitions$.next(transition);
         for (const command of transition.commands) commands$.next(command);

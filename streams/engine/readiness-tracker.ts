@@ -12,6 +12,11 @@ export interface ReadinessTracker {
   touch(input: Input): void;
   /** Emits a change for every touched doc whose ready states differ from the last emitted. */
   collect(model: Model, emit: (docId: DocId, states: readonly ReadyState[]) => void): void;
+  /**
+   * Forgets everything: nobody is listening, so nothing is tracked (a later listener starts
+   * from the current states, which `readyStates$` reads from the model).
+   */
+  reset(): void;
 }
 
 const docIdsOf = (message: ChannelMsg, out: Set<DocId>): boolean => {
@@ -53,6 +58,11 @@ export const createReadinessTracker = (): ReadinessTracker => {
         default:
           dirty.add(input.docId);
       }
+    },
+    reset() {
+      if (dirty.size > 0) dirty = new Set();
+      everything = false;
+      last.clear();
     },
     collect(model, emit) {
       if (!everything && dirty.size === 0) return;
