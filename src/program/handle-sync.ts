@@ -11,7 +11,12 @@ import type {
   SyncTransmission,
   UpdateMsg,
 } from "../protocol/messages.js";
-import { EMPTY_VERSION, type VersionVector } from "../protocol/version-vector.js";
+import {
+  EMPTY_VERSION,
+  isEmptyVersion,
+  mergeVersions,
+  type VersionVector,
+} from "../protocol/version-vector.js";
 import { establishedChannels, presenceFanout, propagate } from "./algorithms.js";
 import {
   type Ctx,
@@ -112,6 +117,13 @@ export const handleSyncRequest = (ctx: Ctx, from: From, message: SyncRequestMsg)
     requesterVersion,
     withPresence: channel.kind !== "storage",
   });
+  // Once it has our answer the requester holds its version and ours: the base for the next
+  // delta, as A5 assumes after a live update (D-1's lower bound). The status is left alone —
+  // readiness is about what the peer told us, not what we sent.
+  if (!isEmptyVersion(doc.version)) {
+    const holds = mergeVersions(requesterVersion, doc.version);
+    updatePeerDoc(ctx, peerId, docId, (old) => ({ ...old, version: holds }));
+  }
   if (message.bidirectional) {
     emit(ctx, {
       type: "send",

@@ -40,6 +40,16 @@ export const compareVersions = (a: VersionVector, b: VersionVector): -1 | 0 | 1 
 export const versionsEqual = (a: VersionVector, b: VersionVector): boolean =>
   compareVersions(a, b) === 0;
 
+/** The per-peer maximum: what a peer holding both versions has. */
+export const mergeVersions = (a: VersionVector, b: VersionVector): VersionVector => {
+  const out: Record<string, number> = { ...a };
+  for (const key in b) {
+    const n = b[key] ?? 0;
+    if (n > (out[key] ?? 0)) out[key] = n;
+  }
+  return out;
+};
+
 /** Drops zero entries and sorts keys, so equal versions serialise identically. */
 export const normalizeVersion = (vv: VersionVector): VersionVector => {
   const out: Record<string, number> = {};

@@ -23,6 +23,7 @@ const run = (
       const doc = context.docs.get(command.docId);
       if (doc === undefined) return undefined;
       let pending = false;
+      const before = docVersion(doc);
       try {
         const status = doc.import(command.data);
         pending = status.pending !== null && status.pending.size > 0;
@@ -35,12 +36,15 @@ const run = (
         });
         return undefined;
       }
+      const version = docVersion(doc);
+      // These bytes take any copy at `before` to `version`: forwarding can reuse them.
+      if (!pending) context.docs.imported(command.docId, before, version, command.data);
       return {
         type: "doc-imported",
         docId: command.docId,
         fromPeerId: command.fromPeerId,
         channelId: command.channelId,
-        version: docVersion(doc),
+        version,
         pending,
       };
     }

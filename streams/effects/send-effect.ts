@@ -71,15 +71,19 @@ const run = (
     case "send-doc-update": {
       const doc = context.docs.get(command.docId);
       if (doc === undefined || context.connection(command.channelId) === undefined) return;
-      const version = docVersion(doc);
+      const delta =
+        command.from === null ? undefined : context.docs.deltaFrom(command.docId, command.from);
+      const version = delta?.to ?? docVersion(doc);
       const transmission: SyncTransmission =
-        command.from === null
-          ? { type: "snapshot", data: doc.export({ mode: "snapshot" }), version }
-          : {
-              type: "update",
-              data: doc.export({ mode: "update", from: toLoroVersion(command.from) }),
-              version,
-            };
+        delta !== undefined
+          ? { type: "update", data: delta.bytes, version }
+          : command.from === null
+            ? { type: "snapshot", data: doc.export({ mode: "snapshot" }), version }
+            : {
+                type: "update",
+                data: doc.export({ mode: "update", from: toLoroVersion(command.from) }),
+                version,
+              };
       context.queue(command.channelId, {
         type: "channel/update",
         docId: command.docId,

@@ -4,6 +4,19 @@
  */
 import { LoroDoc } from "loro-crdt";
 import type { DocId, PeerId } from "../../src/protocol/messages.js";
+import { type VersionVector, versionsEqual } from "../../src/protocol/version-vector.js";
+import { docVersion } from "../loro-version.js";
+
+/**
+ * Bytes that take a doc from version `from` to version `to`: the last local commit or the last
+ * import. When a peer is known to be at `from`, forwarding these bytes replaces an export (W2:
+ * the writer and the hub send exactly what they received or committed, as raw Loro would).
+ */
+export interface Delta {
+  readonly from: VersionVector;
+  readonly to: VersionVector;
+  readonly bytes: Uint8Array;
+}
 
 export interface DocRegistry {
   get(docId: DocId): LoroDoc | undefined;
@@ -11,6 +24,10 @@ export interface DocRegistry {
   ensure(docId: DocId): LoroDoc;
   release(docId: DocId): void;
   ids(): IterableIterator<DocId>;
+  /** Records an import: `bytes` took the doc from `from` to `to`. */
+  imported(docId: DocId, from: VersionVector, to: VersionVector, bytes: Uint8Array): void;
+  /** The bytes taking the doc from `from` to its current (tracked) version, when known. */
+  deltaFrom(docId: DocId, from: VersionVector): Delta | undefined;
   dispose(): void;
 }
 
@@ -21,11 +38,26 @@ const randomLoroPeerId = (): bigint => {
   return id === 0xffff_ffff_ffff_ffffn ? id - 1n : id;
 };
 
+/** Whether `to` differs from `from` only in `peer`'s counter: nothing else arrived in between. */
+const onlyOwnOpsAdded = (from: VersionVector, to: VersionVector, peer: string): boolean => {
+  for (const key in to) if (key !== peer && (to[key] ?? 0) !== (from[key] ?? 0)) return false;
+  for (const key in from) if (key !== peer && (to[key] ?? 0) !== (from[key] ?? 0)) return false;
+  return true;
+};
+
+interface Entry {
+  readonly doc: LoroDoc;
+  readonly unsubscribe: () => void;
+  /** The version after the last change we saw (a local commit or an import). */
+  known: VersionVector;
+  delta: Delta | undefined;
+}
+
 export const createDocRegistry = (
   peerId: PeerId,
-  onLocalCommit: (docId: DocId, doc: LoroDoc) => void,
+  onLocalCommit: (docId: DocId, doc: LoroDoc, version: VersionVector) => void,
 ): DocRegistry => {
-  const docs = new Map<DocId, { doc: LoroDoc; unsubscribe: () => void }>();
+  const docs = new Map<DocId, Entry>();
   // Docs released by a delete in this process. Loro op ids are (peer, counter) and a fresh doc
   // counts from zero again: written under our peer id, its ops would reuse ids that peers hold
   // for the deleted content and be silently dropped as duplicates. A re-created doc therefore
@@ -38,8 +70,22 @@ export const createDocRegistry = (
       if (existing !== undefined) return existing.doc;
       const doc = new LoroDoc();
       doc.setPeerId(released.has(docId) ? randomLoroPeerId() : BigInt(peerId));
-      const unsubscribe = doc.subscribeLocalUpdates(() => onLocalCommit(docId, doc));
-      docs.set(docId, { doc, unsubscribe });
+      const entry: Entry = {
+        doc,
+        unsubscribe: doc.subscribeLocalUpdates((bytes) => {
+          const to = docVersion(doc);
+          // Data imported straight into the doc (untracked) would be missing from these bytes;
+          // then there is no delta, and sends fall back to an export.
+          entry.delta = onlyOwnOpsAdded(entry.known, to, doc.peerIdStr)
+            ? { from: entry.known, to, bytes }
+            : undefined;
+          entry.known = to;
+          onLocalCommit(docId, doc, to);
+        }),
+        known: {},
+        delta: undefined,
+      };
+      docs.set(docId, entry);
       return doc;
     },
     release(docId) {
@@ -50,6 +96,20 @@ export const createDocRegistry = (
       released.add(docId);
     },
     ids: () => docs.keys(),
+    imported(docId, from, to, bytes) {
+      const entry = docs.get(docId);
+      if (entry === undefined) return;
+      entry.delta = versionsEqual(from, to) ? entry.delta : { from, to, bytes };
+      entry.known = to;
+    },
+    deltaFrom(docId, from) {
+      const entry = docs.get(docId);
+      const delta = entry?.delta;
+      if (entry === undefined || delta === undefined) return undefined;
+      return versionsEqual(delta.from, from) && versionsEqual(delta.to, entry.known)
+        ? delta
+        : undefined;
+    },
     dispose() {
       for (const { unsubscribe } of docs.values()) unsubscribe();
       docs.clear();

@@ -144,8 +144,8 @@ export const createEngine = (options: EngineOptions): Engine => {
         rejected: (event) => report({ type: "message-rejected", ...event }),
       })
     : undefined;
-  const docs = createDocRegistry(identity.peerId, (docId, doc) =>
-    loop.enqueue({ type: "local-doc-change", docId, version: docVersion(doc) }),
+  const docs = createDocRegistry(identity.peerId, (docId, _doc, version) =>
+    loop.enqueue({ type: "local-doc-change", docId, version }),
   );
   const connections: ConnectionRegistry = createConnectionRegistry({
     scheduler,

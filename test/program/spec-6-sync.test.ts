@@ -68,11 +68,11 @@ describe("6.6 sync-request received", () => {
     const before = connect(withDoc(node(), "d", { "100": 2 }), 1, alice);
     const [after, commands] = update(before, received(1, syncRequest("d", { "1": 1 }, true)));
     expect(commands).toEqual([response(1, "d", { "1": 1 }), request(1, "d", { "100": 2 }, false)]);
-    // D-1: the claimed version is kept as a lower bound for deltas.
+    // D-1: what it will hold once answered (its claim and our version) is the base for deltas.
     expect(peerDoc(after, alice, "d")).toEqual({
       subscribed: true,
       status: "pending",
-      version: { "1": 1 },
+      version: { "1": 1, "100": 2 },
       epoch: 1,
     });
     expect(pmapGet(after.subscribers, "d")).toEqual(["1"]);
@@ -239,7 +239,12 @@ describe("6.6 sync-request received", () => {
     let before = connect(withDoc(node(), "d", { "100": 2 }), 1, alice);
     before = given(before, [received(1, syncResponse("d", unavailable))]);
     const [after] = update(before, received(1, syncRequest("d", {}, false)));
-    expect(peerDoc(after, alice, "d")).toEqual({ subscribed: true, status: "absent", epoch: 1 });
+    expect(peerDoc(after, alice, "d")).toEqual({
+      subscribed: true,
+      status: "absent",
+      epoch: 1,
+      version: { "100": 2 },
+    });
   });
 
   it("6.6 D-1: a status from an earlier connection is downgraded to pending by a request on the new one", () => {
@@ -250,7 +255,8 @@ describe("6.6 sync-request received", () => {
     expect(peerDoc(after, alice, "d")).toEqual({
       subscribed: true,
       status: "pending",
-      version: { "100": 1 },
+      // Its claim {100: 1} merged with our version {100: 2}: what it holds once answered.
+      version: { "100": 2 },
       epoch: 2,
     });
   });
