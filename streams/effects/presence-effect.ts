@@ -15,8 +15,11 @@ const sendStore = (
   namespace: string,
   hops: number,
   channelIds: readonly ChannelId[],
+  ownOnly = false,
 ): void => {
-  const data = context.presence.encode(docId, namespace);
+  const data = ownOnly
+    ? context.presence.encodeOwn(docId, namespace)
+    : context.presence.encode(docId, namespace);
   if (data === undefined || data.length === 0 || channelIds.length === 0) return;
   const stores = [{ peerId: context.identity.peerId, namespace, data }];
   for (const channelId of channelIds) {
@@ -37,8 +40,10 @@ const run = (
       return;
     }
     case "broadcast-presence":
-      // A local change is sent as it is, never re-stamped (§8.6).
-      sendStore(context, command.docId, command.namespace, command.hops, command.channelIds);
+      // A local change sends our own entry alone, never re-stamped (§8.6). The reference sends
+      // the whole store (N-7); receivers merge entry by entry, so they cannot tell, and a room
+      // of K peers no longer moves K entries per keystroke. Heartbeats still carry the store.
+      sendStore(context, command.docId, command.namespace, command.hops, command.channelIds, true);
       return;
     case "broadcast-presence-batch": {
       const { hops } = command;

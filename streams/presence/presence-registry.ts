@@ -41,6 +41,8 @@ export interface PresenceRegistry {
   namespaces(docId: DocId): string[];
   /** The whole store of (doc, namespace), tombstones included (§8.2); `undefined` if none. */
   encode(docId: DocId, namespace: string): Uint8Array | undefined;
+  /** Our own entry of (doc, namespace) alone; `undefined` if none. */
+  encodeOwn(docId: DocId, namespace: string): Uint8Array | undefined;
   /** One entry per namespace of the doc, each the whole store (A3 step 6); `[]` when none. */
   entriesFor(docId: DocId): PresenceEntry[];
   /** Re-stamps our own entry in every store of the doc (D-4: never other peers' entries). */
@@ -141,6 +143,7 @@ export const createPresenceRegistry = (options: PresenceRegistryOptions): Presen
     has: (docId) => (docs.get(docId)?.size ?? 0) > 0,
     namespaces: (docId) => [...(docs.get(docId)?.keys() ?? [])],
     encode: (docId, namespace) => room(docId, namespace)?.encodeAll(),
+    encodeOwn: (docId, namespace) => room(docId, namespace)?.encodeOwn(),
     entriesFor(docId) {
       const out: PresenceEntry[] = [];
       for (const [namespace, r] of docs.get(docId) ?? []) {

@@ -65,6 +65,11 @@ export class PresenceRoom {
     return out;
   }
 
+  /** Our own entry alone (or its tombstone): what a local change needs to send. */
+  encodeOwn(): Uint8Array {
+    return this.store.encode(this.own);
+  }
+
   encodeAll(): Uint8Array {
     this.encoded ??= this.store.encodeAll();
     return this.encoded;

@@ -93,7 +93,7 @@ describe("presence coalescing in the outbox", () => {
     });
     expect(lines).toEqual([
       "1001 b→a eph(d/cursors by 2: 2, h1)",
-      "1002 a→b eph(d/cursors by 1: 1,2, h1)",
+      "1002 a→b eph(d/cursors by 1: 1, h1)",
     ]);
   });
 });
