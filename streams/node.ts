@@ -1,6 +1,6 @@
 /**
- * loro-rx/node: the parts that need Node (the `ws` WebSocket server, the LevelDB store), kept
- * out of the main entry so that a browser bundle of a client never pulls them in.
+ * loro-rx/node: the parts that need Node (the `ws` WebSocket server, the LevelDB store, the sync
+ * hub), kept out of the main entry so that a browser bundle of a client never pulls them in.
  */
 import { WebSocket } from "ws";
 import type { WebSocketConstructor } from "./transports/browser-websocket.js";
@@ -10,6 +10,18 @@ import {
   type WebSocketClientTransport,
 } from "./transports/websocket-client.js";
 
+export {
+  fetchDurableVersion,
+  type Hub,
+  HubDataLockedError,
+  type HubHealth,
+  HubListenError,
+  type HubOptions,
+  isDurable,
+  startHub,
+  type WhenDurableOptions,
+  whenDurable,
+} from "./hub/index.js";
 export {
   type LevelStorageOptions,
   levelStorage,

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * `loro-rx serve`: the sync hub from the command line (`npm start`). The one line on stdout says
+ * where it listens (scripts and tests read the port from it); everything else goes to stderr.
+ */
+import { HELP, parseCli } from "./cli-args.js";
+import { type Hub, HubDataLockedError, HubListenError, startHub } from "./hub.js";
+
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+const err = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+const waitForSignal = (): Promise<NodeJS.Signals> =>
+  new Promise((resolve) => {
+    const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
+    let first: NodeJS.Signals | undefined;
+    const on = (signal: NodeJS.Signals): void => {
+      if (first === undefined) {
+        first = signal;
+        resolve(signal);
+        return;
+      }
+      // A second signal while stopping: the user does not want to wait for the flush.
+      err(`loro-rx: ${signal} again, exiting without waiting for storage`);
+      process.exit(1);
+    };
+    for (const signal of signals) process.on(signal, on);
+  });
+
+const serve = async (options: Parameters<typeof startHub>[0]): Promise<number> => {
+  // Listening for signals before anything else: whoever reads the "listening" line may signal at
+  // once, and a signal during start-up must still end in a graceful stop.
+  const signalled = waitForSignal();
+  let hub: Hub;
+  try {
+    hub = await startHub(options);
+  } catch (e) {
+    const known = e instanceof HubDataLockedError || e instanceof HubListenError;
+    err(`loro-rx: ${known ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return 1;
+  }
+  out(`loro-rx hub listening on ${hub.url}, data in ${hub.dataDir}`);
+  const signal = await signalled;
+  err(`loro-rx: ${signal}: stopping (flushing storage)`);
+  try {
+    await hub.stop();
+  } catch (e) {
+    err(`loro-rx: stop failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return 1;
+  }
+  err(`loro-rx: stopped; data in ${hub.dataDir} is flushed`);
+  return 0;
+};
+
+const main = async (): Promise<number> => {
+  const parsed = parseCli(process.argv.slice(2), process.env);
+  switch (parsed.kind) {
+    case "help":
+      process.stdout.write(HELP);
+      return 0;
+    case "error":
+      err(`loro-rx: ${parsed.message}`);
+      err('Run "loro-rx --help" for usage.');
+      return 2;
+    case "serve":
+      return serve(parsed.options);
+  }
+};
+
+// Exit explicitly: a stopped hub may still hold a socket's shutdown grace timer for a moment.
+main().then((code) => process.exit(code));

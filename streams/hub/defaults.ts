@@ -1,0 +1,10 @@
+/** The hub's defaults, shared by `startHub` and the command line. */
+
+/** This machine only: the hub has no authentication, so wider exposure is a choice to make. */
+export const DEFAULT_HUB_HOST = "127.0.0.1";
+export const DEFAULT_HUB_PORT = 8787;
+export const DEFAULT_DATA_DIR = "./data";
+export const DEFAULT_HEARTBEAT_MS = 10_000;
+export const DEFAULT_STATUS_INTERVAL_MS = 10_000;
+/** Short enough that acknowledgement feels immediate; long enough to share one fsync among a burst. */
+export const DEFAULT_FLUSH_DELAY_MS = 50;

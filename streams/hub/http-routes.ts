@@ -1,0 +1,81 @@
+/**
+ * The hub's plain HTTP side, on the same port as its WebSockets (upgrades never reach this
+ * handler):
+ * - `GET /health`: 200 `{ status: "ok", peers, documents }`, or 503 while stopping or when
+ *   storage failed to make writes durable.
+ * - `GET /docs/<docId>/durable-version`: 200 with the document's durable version as JSON
+ *   `{ "<peerId>": <counter>, … }` (see `durability.ts`). `docId` is URL-encoded.
+ * Answers carry `Access-Control-Allow-Origin: *` so that a page can poll for acknowledgement.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { DocId } from "../../src/protocol/messages.js";
+import type { VersionVector } from "../../src/protocol/version-vector.js";
+
+export interface HubHealth {
+  readonly status: "ok" | "stopping" | "storage-failing";
+  readonly peers: number;
+  readonly documents: number;
+  /** Why acknowledgement is frozen, per document or "*" for all. */
+  readonly frozen?: Readonly<Record<string, string>>;
+}
+
+export interface HttpApi {
+  health(): HubHealth;
+  durableVersion(docId: DocId): VersionVector;
+}
+
+const DURABLE = /^\/docs\/([^/]+)\/durable-version$/;
+
+const send = (res: ServerResponse, status: number, body: unknown): void => {
+  res
+    .writeHead(status, {
+      "Content-Type": "application/json; charset=utf-8",
+      "Cache-Control": "no-store",
+      "Access-Control-Allow-Origin": "*",
+    })
+    .end(JSON.stringify(body));
+};
+
+const docIdOf = (encoded: string): DocId | undefined => {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined;
+  }
+};
+
+export const httpHandler =
+  (api: HttpApi) =>
+  (req: IncomingMessage, res: ServerResponse): void => {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const durable = DURABLE.exec(path);
+    if (path !== "/health" && durable === null) {
+      send(res, 404, { error: "not found", routes: ["/health", "/docs/<docId>/durable-version"] });
+      return;
+    }
+    if (req.method === "OPTIONS") {
+      res
+        .writeHead(204, {
+          "Access-Control-Allow-Origin": "*",
+          "Access-Control-Allow-Methods": "GET",
+        })
+        .end();
+      return;
+    }
+    if (req.method !== "GET") {
+      res.setHeader("Allow", "GET");
+      send(res, 405, { error: "only GET" });
+      return;
+    }
+    if (durable === null) {
+      const health = api.health();
+      send(res, health.status === "ok" ? 200 : 503, health);
+      return;
+    }
+    const docId = docIdOf(durable[1] ?? "");
+    if (docId === undefined) {
+      send(res, 400, { error: "docId is not valid URL encoding" });
+      return;
+    }
+    send(res, 200, api.durableVersion(docId));
+  };

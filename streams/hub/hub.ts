@@ -1,0 +1,242 @@
+/**
+ * The sync hub: a repo serving WebSocket clients and keeping every document in a LevelDB
+ * directory, with plain HTTP beside it on the same port (`/health`, and each document's durable
+ * version, which is how a client sees that its edits are acknowledged: see `durability.ts`).
+ *
+ * The hub binds 127.0.0.1 by default: it has no authentication, so reaching it from other machines
+ * is a decision to make explicitly (`host: "0.0.0.0"`), typically behind a proxy that adds it.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import { asyncScheduler, type SchedulerLike, Subscription } from "rxjs";
+import type { DocId } from "../../src/protocol/messages.js";
+import type { VersionVector } from "../../src/protocol/version-vector.js";
+import { createRepo, type Repo } from "../repo.js";
+import type { CompactionPolicy } from "../storage/compaction.js";
+import { levelStorage, StorageLockedError } from "../storage/level-storage.js";
+import type { StorageBackend } from "../storage/storage-backend.js";
+import { storageTransport } from "../storage/storage-transport.js";
+import { webSocketServer } from "../transports/websocket-server.js";
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_FLUSH_DELAY_MS,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_HUB_HOST,
+  DEFAULT_HUB_PORT,
+  DEFAULT_STATUS_INTERVAL_MS,
+} from "./defaults.js";
+import { createDurabilityTracker } from "./durability.js";
+import { flushLoop } from "./flush-loop.js";
+import { type HubHealth, httpHandler } from "./http-routes.js";
+import { statusLines } from "./status-line.js";
+import { createTraffic } from "./traffic.js";
+
+export interface HubOptions {
+  /** Interface to bind. Default "127.0.0.1" (this machine only). */
+  readonly host?: string;
+  /** Default 8787; 0 picks a free port (see `Hub.port`). */
+  readonly port?: number;
+  /** LevelDB directory, created when missing. Default "./data". */
+  readonly dataDir?: string;
+  /** Presence heartbeat (spec §6.19). Default 10,000 ms; 0 turns it off. */
+  readonly heartbeatMs?: number;
+  /** Period of the status line. Default 10,000 ms; 0 turns it off. */
+  readonly statusIntervalMs?: number;
+  /**
+   * How long after data reaches storage the hub flushes (one fsync), which is when edits become
+   * acknowledged. Default 50 ms.
+   */
+  readonly flushDelayMs?: number;
+  /** Storage compaction policy; `false` never compacts. Default: the storage default. */
+  readonly compaction?: CompactionPolicy | false;
+  /** Where status and problem lines go. Default: stderr. */
+  readonly log?: (line: string) => void;
+  /** Drives the hub's timers (flush delay, status line, heartbeat). Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+}
+
+export interface Hub {
+  /** `ws://host:port`, for clients. */
+  readonly url: string;
+  /** `http://host:port`, for `/health` and durable versions. */
+  readonly httpUrl: string;
+  readonly host: string;
+  /** The bound port (the chosen one when 0 was asked for). */
+  readonly port: number;
+  /** Absolute path of the data directory. */
+  readonly dataDir: string;
+  readonly repo: Repo;
+  /** What is durable on disk for the document (see `durability.ts`). */
+  durableVersion(docId: DocId): VersionVector;
+  /**
+   * Graceful stop: refuses new connections, flushes storage, closes client sockets with 1001,
+   * closes the repo and waits until the store is closed. Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+/** The data directory's LevelDB lock is held, in practice by another hub. */
+export class HubDataLockedError extends Error {
+  readonly code = "HUB_DATA_LOCKED";
+  constructor(
+    readonly dataDir: string,
+    cause: unknown,
+  ) {
+    super(`another hub is using ${dataDir} (its LevelDB lock is held)`, { cause });
+    this.name = "HubDataLockedError";
+  }
+}
+
+export class HubListenError extends Error {
+  readonly code = "HUB_LISTEN_FAILED";
+  constructor(host: string, port: number, cause: unknown) {
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const why =
+      code === "EADDRINUSE"
+        ? "the port is in use"
+        : cause instanceof Error
+          ? cause.message
+          : String(cause);
+    super(`cannot listen on ${host}:${port}: ${why}`, { cause });
+    this.name = "HubListenError";
+  }
+}
+
+const hostForUrl = (host: string): string => (host.includes(":") ? `[${host}]` : host);
+
+const openStore = async (dataDir: string): Promise<StorageBackend> => {
+  try {
+    return await levelStorage({ dir: dataDir });
+  } catch (e) {
+    throw e instanceof StorageLockedError ? new HubDataLockedError(dataDir, e) : e;
+  }
+};
+
+const listen = (http: Server, port: number, host: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const failed = (error: Error): void => reject(new HubListenError(host, port, error));
+    http.once("error", failed);
+    http.listen(port, host, () => {
+      http.off("error", failed);
+      resolve((http.address() as AddressInfo).port);
+    });
+  });
+
+const stderrLog = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+/**
+ * Opens the store first, so that a directory in use fails at once ({@link HubDataLockedError})
+ * before any port is taken; then listens. Rejects with {@link HubListenError} when it cannot.
+ */
+export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
+  const host = options.host ?? DEFAULT_HUB_HOST;
+  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const log = options.log ?? stderrLog;
+  const statusIntervalMs = options.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS;
+
+  const backend = await openStore(dataDir);
+  // The transport owns the backend from here: it closes it once its work is durable.
+  const storage = storageTransport(async () => backend, {
+    adapterType: "level-storage",
+    scheduler,
+    ...(options.compaction === undefined ? {} : { compaction: options.compaction }),
+  });
+  const durability = createDurabilityTracker();
+  const traffic = createTraffic();
+  let stopping = false;
+
+  const health = (): HubHealth => {
+    const frozen = Object.fromEntries(durability.frozen);
+    return {
+      status: stopping ? "stopping" : durability.frozen.has("*") ? "storage-failing" : "ok",
+      peers: traffic.counts().peers,
+      documents: repo.engine.model().documents.size,
+      ...(durability.frozen.size > 0 ? { frozen } : {}),
+    };
+  };
+
+  const http = createServer(
+    httpHandler({ health, durableVersion: (docId) => durability.durableVersion(docId) }),
+  );
+  const repo = createRepo({
+    identity: { name: "loro-rx-hub", type: "service" },
+    transports: [
+      traffic.watch(webSocketServer({ server: http, scheduler })),
+      durability.watch(storage),
+    ],
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    scheduler,
+  });
+
+  const flushNoted = async (): Promise<void> => {
+    const ticket = durability.beginFlush();
+    await repo.flush();
+    ticket.commit();
+  };
+
+  const running = new Subscription();
+  running.add(
+    flushLoop({
+      dirty$: durability.accepted$,
+      isDirty: () => durability.unflushed,
+      flush: flushNoted,
+      delayMs: options.flushDelayMs ?? DEFAULT_FLUSH_DELAY_MS,
+      scheduler,
+      onError: (e) => log(`loro-rx hub: flush failed: ${String(e)}`),
+    }).subscribe(),
+  );
+  running.add(
+    durability.problems$.subscribe((p) => log(`loro-rx hub: storage: ${p.code}: ${p.message}`)),
+  );
+  if (statusIntervalMs > 0) {
+    const sample = () => ({
+      ...traffic.counts(),
+      documents: repo.engine.model().documents.size,
+    });
+    running.add(statusLines(sample, statusIntervalMs, scheduler).subscribe(log));
+  }
+
+  let port: number;
+  try {
+    port = await listen(http, options.port ?? DEFAULT_HUB_PORT, host);
+  } catch (e) {
+    running.unsubscribe();
+    await repo.close();
+    await storage.whenClosed();
+    throw e;
+  }
+
+  let stopped: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    const closed = new Promise<void>((done) => http.close(() => done()));
+    http.closeIdleConnections();
+    running.unsubscribe();
+    await flushNoted();
+    // Closes every client socket with 1001 and ends the storage connection, which finishes and
+    // syncs what it accepted meanwhile before the store is closed.
+    await repo.close();
+    await storage.whenClosed();
+    http.closeAllConnections();
+    await closed;
+  };
+
+  const base = `${hostForUrl(host)}:${port}`;
+  return {
+    url: `ws://${base}`,
+    httpUrl: `http://${base}`,
+    host,
+    port,
+    dataDir,
+    repo,
+    durableVersion: (docId) => durability.durableVersion(docId),
+    stop: () => {
+      stopped ??= stop();
+      return stopped;
+    },
+  };
+};
