@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import { LoroDoc } from "loro-crdt";
-import { levelStorage, levelStorageTransport } from "../dist/streams/storage/index.js";
+import { levelStorage, levelStorageTransport } from "../dist/streams/storage/level-storage.js";
 
 const DOCS = 1000;
 const EDITS = 1000;
