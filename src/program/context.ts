@@ -4,7 +4,7 @@
  * may reassign `ctx.model` and push commands without any caller seeing a mutation.
  */
 import type { ChannelId, ChannelMsg, DocId, PeerId } from "../protocol/messages.js";
-import { EMPTY_VERSION } from "../protocol/version-vector.js";
+import { EMPTY_VERSION, type VersionVector } from "../protocol/version-vector.js";
 import type { Command } from "./commands.js";
 import type { DropReason } from "./events.js";
 import {
@@ -30,6 +30,32 @@ export interface Ctx {
 
 export const emit = (ctx: Ctx, command: Command): void => {
   ctx.commands.push(command);
+};
+
+/**
+ * Queues a `channel/sync-request` (A4). With `withPresence`, the effect attaches our presence
+ * for the doc when it runs.
+ */
+export const requestSync = (
+  ctx: Ctx,
+  channelId: ChannelId,
+  docId: DocId,
+  version: VersionVector,
+  bidirectional: boolean,
+  withPresence = false,
+): void => {
+  const message = {
+    type: "channel/sync-request",
+    docId,
+    requesterDocVersion: version,
+    bidirectional,
+  } as const;
+  emit(
+    ctx,
+    withPresence
+      ? { type: "send", channelId, message, attachPresence: true }
+      : { type: "send", channelId, message },
+  );
 };
 
 export const drop = (

@@ -10,7 +10,7 @@ import type {
   Identity,
 } from "../protocol/messages.js";
 import { docsInOrder, docsToOffer, shouldRequestOnReconnect } from "./algorithms.js";
-import { type Ctx, emit, updateDoc } from "./context.js";
+import { type Ctx, emit, requestSync, updateDoc } from "./context.js";
 import {
   type Channel,
   type DocState,
@@ -171,16 +171,7 @@ export const handleEstablishRequest = (
     emit(ctx, { type: "send", channelId, message: { type: "channel/batch", messages: [] } });
   }
   for (const doc of offered) {
-    emit(ctx, {
-      type: "send",
-      channelId,
-      message: {
-        type: "channel/sync-request",
-        docId: doc.docId,
-        requesterDocVersion: doc.version,
-        bidirectional: true,
-      },
-    });
+    requestSync(ctx, channelId, doc.docId, doc.version, true);
   }
   broadcastHandshakePresence(ctx, peer, bound, offered);
 };
@@ -206,17 +197,7 @@ export const handleEstablishResponse = (
   // Storage drops presence (N-19), so requests to it go without.
   const withPresence = bound.kind !== "storage";
   for (const doc of chosen) {
-    emit(ctx, {
-      type: "send",
-      channelId,
-      message: {
-        type: "channel/sync-request",
-        docId: doc.docId,
-        requesterDocVersion: doc.version,
-        bidirectional: true,
-      },
-      ...(withPresence ? { attachPresence: true as const } : {}),
-    });
+    requestSync(ctx, channelId, doc.docId, doc.version, true, withPresence);
   }
   broadcastHandshakePresence(ctx, peer, bound, allowed);
 };
@@ -239,16 +220,6 @@ export const verifySkipped = (ctx: Ctx, channelId: ChannelId, message: ChannelMs
   for (const docId of verify) {
     const doc = getDoc(ctx.model, docId);
     if (doc === undefined || offered.has(docId)) continue;
-    emit(ctx, {
-      type: "send",
-      channelId,
-      message: {
-        type: "channel/sync-request",
-        docId,
-        requesterDocVersion: doc.version,
-        bidirectional: true,
-      },
-      ...(channel.kind !== "storage" ? { attachPresence: true as const } : {}),
-    });
+    requestSync(ctx, channelId, docId, doc.version, true, channel.kind !== "storage");
   }
 };

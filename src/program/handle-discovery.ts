@@ -3,7 +3,16 @@
  */
 import type { ChannelMsg, DocId } from "../protocol/messages.js";
 import { docsInOrder } from "./algorithms.js";
-import { type Ctx, createDoc, drop, emit, permits, permitsCreation, setStatus } from "./context.js";
+import {
+  type Ctx,
+  createDoc,
+  drop,
+  emit,
+  permits,
+  permitsCreation,
+  requestSync,
+  setStatus,
+} from "./context.js";
 import { type Channel, getDoc, type PeerState } from "./model.js";
 import { askStorage, storageChannels } from "./storage-first.js";
 
@@ -61,15 +70,6 @@ export const handleAnnouncement = (
   for (const docId of requests) {
     const doc = getDoc(ctx.model, docId);
     if (doc === undefined) continue;
-    emit(ctx, {
-      type: "send",
-      channelId: channel.channelId,
-      message: {
-        type: "channel/sync-request",
-        docId,
-        requesterDocVersion: doc.version,
-        bidirectional: true,
-      },
-    });
+    requestSync(ctx, channel.channelId, docId, doc.version, true);
   }
 };

@@ -25,6 +25,7 @@ import {
   emit,
   permits,
   permitsCreation,
+  requestSync,
   setStatus,
   subscribe,
   updateDoc,
@@ -125,16 +126,7 @@ export const handleSyncRequest = (ctx: Ctx, from: From, message: SyncRequestMsg)
     updatePeerDoc(ctx, peerId, docId, (old) => ({ ...old, version: holds }));
   }
   if (message.bidirectional) {
-    emit(ctx, {
-      type: "send",
-      channelId: channel.channelId,
-      message: {
-        type: "channel/sync-request",
-        docId,
-        requesterDocVersion: doc.version,
-        bidirectional: false,
-      },
-    });
+    requestSync(ctx, channel.channelId, docId, doc.version, false);
   }
 };
 
@@ -240,16 +232,7 @@ export const handleDocEnsure = (
   for (const channel of establishedChannels(ctx.model)) {
     const peer = channel.peerId === undefined ? undefined : getPeer(ctx.model, channel.peerId);
     if (peer === undefined || !permits(ctx, "visibility", docId, peer, channel)) continue;
-    emit(ctx, {
-      type: "send",
-      channelId: channel.channelId,
-      message: {
-        type: "channel/sync-request",
-        docId,
-        requesterDocVersion: EMPTY_VERSION,
-        bidirectional: true,
-      },
-    });
+    requestSync(ctx, channel.channelId, docId, EMPTY_VERSION, true);
   }
   emit(ctx, { type: "watch-doc", docId });
 };
@@ -289,16 +272,7 @@ export const handleDocImported = (
   if (pending && source !== undefined) {
     const channel = source.channels.includes(channelId) ? channelId : source.channels[0];
     if (channel !== undefined) {
-      emit(ctx, {
-        type: "send",
-        channelId: channel,
-        message: {
-          type: "channel/sync-request",
-          docId,
-          requesterDocVersion: version,
-          bidirectional: false,
-        },
-      });
+      requestSync(ctx, channel, docId, version, false);
     }
   }
 };

@@ -5,7 +5,7 @@
  */
 import type { ChannelId, DocId } from "../protocol/messages.js";
 import { EMPTY_VERSION } from "../protocol/version-vector.js";
-import { type Ctx, emit, updateDoc } from "./context.js";
+import { type Ctx, emit, requestSync, updateDoc } from "./context.js";
 import { type DocState, getChannel, getDoc, type Model } from "./model.js";
 import { pmapForEach } from "./pmap.js";
 
@@ -31,16 +31,7 @@ export const storageChannels = (ctx: Ctx): ChannelId[] => {
 /** Arms the wait: ask every storage channel for the doc (§6.6 step 2.2). */
 export const askStorage = (ctx: Ctx, docId: DocId, storage: readonly ChannelId[]): void => {
   for (const channelId of storage) {
-    emit(ctx, {
-      type: "send",
-      channelId,
-      message: {
-        type: "channel/sync-request",
-        docId,
-        requesterDocVersion: EMPTY_VERSION,
-        bidirectional: false,
-      },
-    });
+    requestSync(ctx, channelId, docId, EMPTY_VERSION, false);
   }
 };
 
@@ -62,16 +53,7 @@ export const releaseDeferred = (ctx: Ctx, doc: DocState, dataOnItsWay: boolean):
       withPresence: true,
     });
     if (request.bidirectional) {
-      emit(ctx, {
-        type: "send",
-        channelId: request.channelId,
-        message: {
-          type: "channel/sync-request",
-          docId: doc.docId,
-          requesterDocVersion: doc.version,
-          bidirectional: false,
-        },
-      });
+      requestSync(ctx, request.channelId, doc.docId, doc.version, false);
     }
     const peerId = peerIdOf(ctx, request.channelId);
     if (peerId !== undefined) released.push(peerId);
