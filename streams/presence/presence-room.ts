@@ -47,6 +47,9 @@ export class PresenceRoom {
   /** Expired entries → their bytes and when they expired. */
   private readonly expired = new Map<string, { readonly bytes: Uint8Array; readonly at: number }>();
   private touchedAt: number | undefined;
+  /** JS copies of the store's values (see `peers`), and the keys written since they were read. */
+  private values: Map<string, unknown> | undefined;
+  private readonly written = new Set<string>();
   /** The application asked for this namespace: keep it even when empty. */
   declared = false;
 
@@ -56,11 +59,26 @@ export class PresenceRoom {
     return this.store.get(key) as V | undefined;
   }
 
-  /** Every live entry except ours. */
+  /**
+   * Every live entry except ours, sorted by key. Values are cached on the JS side and refreshed
+   * only for keys written since the last call: reading every entry out of wasm on each change made
+   * a room of K peers cost K reads per delivered change (37 % of W3 in profiles).
+   */
   peers<V>(): Map<PeerId, V> {
+    if (this.values === undefined) {
+      this.values = new Map();
+      for (const key of this.store.keys()) this.values.set(key, this.store.get(key));
+    } else {
+      for (const key of this.written) {
+        const value: unknown = this.store.get(key);
+        if (value === undefined) this.values.delete(key);
+        else this.values.set(key, value);
+      }
+    }
+    this.written.clear();
     const out = new Map<PeerId, V>();
-    for (const key of this.store.keys().sort()) {
-      if (key !== this.own) out.set(key, this.store.get(key) as V);
+    for (const key of [...this.values.keys()].sort()) {
+      if (key !== this.own) out.set(key, this.values.get(key) as V);
     }
     return out;
   }
@@ -77,6 +95,7 @@ export class PresenceRoom {
 
   setOwn(value: unknown): void {
     this.store.set(this.own, value);
+    this.written.add(this.own);
     this.tombstones.delete(this.own);
     this.encoded = undefined;
   }
@@ -85,6 +104,7 @@ export class PresenceRoom {
   deleteOwn(now: number): boolean {
     if (this.store.get(this.own) === undefined) return false;
     this.store.delete(this.own);
+    this.written.add(this.own);
     this.tombstones.set(this.own, now);
     this.encoded = undefined;
     return true;
@@ -96,6 +116,7 @@ export class PresenceRoom {
     const value: unknown = this.store.get(this.own);
     if (value === undefined) return;
     this.store.set(this.own, value);
+    this.written.add(this.own);
     this.touchedAt = now;
     this.encoded = undefined;
   }
@@ -121,6 +142,7 @@ export class PresenceRoom {
         const before = this.store.encode(key);
         const old: unknown = this.store.get(key);
         this.store.apply(bytes);
+        this.written.add(key);
         const live = this.store.get(key) !== undefined;
         if (!live) continue; // our tombstone is newer
         const updated = !equalBytes(before, this.store.encode(key));
@@ -140,11 +162,16 @@ export class PresenceRoom {
           else peers.add(from);
         }
       }
-      for (const key of this.store.keys()) {
+      // The encoding starts with its entry count (§8.2); when every entry is a live key, the
+      // payload holds no tombstone and our other keys need no check (O(1) instead of O(keys)
+      // per payload: a room of K peers otherwise costs K² encodes per round).
+      const entries = leb128(data);
+      for (const key of entries === incoming.size ? [] : this.store.keys()) {
         if (key === this.own || incoming.has(key)) continue;
         const tombstone = scratch.encode(key);
         if (tombstone.length <= 1) continue; // not in the payload at all
         this.store.apply(tombstone);
+        this.written.add(key);
         if (this.store.get(key) !== undefined) continue; // our entry is newer
         this.forgetKey(key);
         this.tombstones.set(key, now);
@@ -174,6 +201,7 @@ export class PresenceRoom {
     let tombstoned = false;
     if (peerId !== this.own && this.store.get(peerId) !== undefined) {
       this.store.delete(peerId);
+      this.written.add(peerId);
       this.forgetKey(peerId);
       this.tombstones.set(peerId, now);
       this.encoded = undefined;
@@ -251,6 +279,7 @@ export class PresenceRoom {
     }
     this.store.free();
     this.store = next;
+    this.values = undefined;
     this.encoded = undefined;
     for (const key of keys) {
       this.forgetKey(key);
@@ -258,3 +287,14 @@ export class PresenceRoom {
     }
   }
 }
+
+/** The unsigned LEB128 integer at the start of `bytes` (−1 when malformed). */
+const leb128 = (bytes: Uint8Array): number => {
+  let value = 0;
+  for (let i = 0, shift = 0; i < bytes.length && i < 5; i++, shift += 7) {
+    const byte = bytes[i]!;
+    value += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) return value;
+  }
+  return -1;
+};
