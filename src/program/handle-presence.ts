@@ -3,10 +3,10 @@
  * The stores themselves live in the presence effect; the program decides who gets what.
  */
 import type { ChannelId, DocId, EphemeralMsg } from "../protocol/messages.js";
-import { docsInOrder, presenceFanout } from "./algorithms.js";
+import { presenceFanout } from "./algorithms.js";
 import { type Ctx, emit } from "./context.js";
-import type { Channel } from "./model.js";
-import { getChannel } from "./model.js";
+import { type Channel, type DocState, getChannel, getDoc } from "./model.js";
+import { pmapForEach } from "./pmap.js";
 
 /** §6.13: apply, then relay with one hop less to the other subscribed channels. */
 export const handleEphemeral = (ctx: Ctx, channel: Channel, message: EphemeralMsg): void => {
@@ -37,8 +37,14 @@ const presenceTargets = (ctx: Ctx, docId: DocId): ChannelId[] =>
  * keep hops 1, so news still crosses a hub at once.
  */
 export const handleHeartbeat = (ctx: Ctx): void => {
+  // Only docs someone subscribed to can have targets: walk the subscriber index, not every doc.
+  const subscribed: DocState[] = [];
+  pmapForEach(ctx.model.subscribers, (_, docId) => {
+    const doc = getDoc(ctx.model, docId);
+    if (doc !== undefined) subscribed.push(doc);
+  });
   const groups = new Map<ChannelId, DocId[]>();
-  for (const doc of docsInOrder(ctx.model)) {
+  for (const doc of subscribed.sort((x, y) => x.seq - y.seq)) {
     for (const channelId of presenceTargets(ctx, doc.docId)) {
       const group = groups.get(channelId);
       if (group === undefined) groups.set(channelId, [doc.docId]);
