@@ -31,6 +31,7 @@ const docIdsOf = (message: ChannelMsg, out: Set<DocId>): boolean => {
       for (const id of message.docIds) out.add(id);
       return false;
     case "channel/directory-request":
+    case "channel/ephemeral": // presence never changes who has answered for a doc
       return false;
     default:
       out.add(message.docId);

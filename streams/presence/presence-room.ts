@@ -34,8 +34,20 @@ export interface ApplyOutcome {
   readonly refreshed: boolean;
 }
 
+/** What loro's store reports after an `apply` (its `subscribe` listener fires synchronously). */
+interface StoreEvent {
+  readonly added: readonly string[];
+  readonly updated: readonly string[];
+  readonly removed: readonly string[];
+}
+
+const NO_EVENT: StoreEvent = { added: [], updated: [], removed: [] };
+
 export class PresenceRoom {
-  private store = new EphemeralStoreWasm(TIMERLESS_TIMEOUT_MS);
+  private store!: EphemeralStoreWasm;
+  private unsubscribe: (() => void) | undefined;
+  /** Set by the store's listener during our own `apply` calls. */
+  private event: StoreEvent | undefined;
   /** `encodeAll()` until the next change: a heartbeat sends the same bytes to every channel. */
   private encoded: Uint8Array | undefined;
   /** Foreign live keys → scheduler time of their last refresh. */
@@ -47,35 +59,24 @@ export class PresenceRoom {
   /** Expired entries → their bytes and when they expired. */
   private readonly expired = new Map<string, { readonly bytes: Uint8Array; readonly at: number }>();
   private touchedAt: number | undefined;
-  /** JS copies of the store's values (see `peers`), and the keys written since they were read. */
-  private values: Map<string, unknown> | undefined;
-  private readonly written = new Set<string>();
+  /**
+   * JS copies of every live value, ours included, kept in step with the store: `peers()` and
+   * change detection read them here instead of crossing into wasm for every key.
+   */
+  private readonly values = new Map<string, unknown>();
   /** The application asked for this namespace: keep it even when empty. */
   declared = false;
 
-  constructor(private readonly own: PeerId) {}
-
-  get<V>(key: string): V | undefined {
-    return this.store.get(key) as V | undefined;
+  constructor(private readonly own: PeerId) {
+    this.replaceStore(new EphemeralStoreWasm(TIMERLESS_TIMEOUT_MS));
   }
 
-  /**
-   * Every live entry except ours, sorted by key. Values are cached on the JS side and refreshed
-   * only for keys written since the last call: reading every entry out of wasm on each change made
-   * a room of K peers cost K reads per delivered change (37 % of W3 in profiles).
-   */
+  get<V>(key: string): V | undefined {
+    return this.values.get(key) as V | undefined;
+  }
+
+  /** Every live entry except ours, sorted by key. */
   peers<V>(): Map<PeerId, V> {
-    if (this.values === undefined) {
-      this.values = new Map();
-      for (const key of this.store.keys()) this.values.set(key, this.store.get(key));
-    } else {
-      for (const key of this.written) {
-        const value: unknown = this.store.get(key);
-        if (value === undefined) this.values.delete(key);
-        else this.values.set(key, value);
-      }
-    }
-    this.written.clear();
     const out = new Map<PeerId, V>();
     for (const key of [...this.values.keys()].sort()) {
       if (key !== this.own) out.set(key, this.values.get(key) as V);
@@ -95,16 +96,16 @@ export class PresenceRoom {
 
   setOwn(value: unknown): void {
     this.store.set(this.own, value);
-    this.written.add(this.own);
+    this.values.set(this.own, this.store.get(this.own));
     this.tombstones.delete(this.own);
     this.encoded = undefined;
   }
 
   /** Deletes our entry; the tombstone travels with the next encodings. */
   deleteOwn(now: number): boolean {
-    if (this.store.get(this.own) === undefined) return false;
+    if (!this.values.has(this.own)) return false;
     this.store.delete(this.own);
-    this.written.add(this.own);
+    this.values.delete(this.own);
     this.tombstones.set(this.own, now);
     this.encoded = undefined;
     return true;
@@ -113,80 +114,106 @@ export class PresenceRoom {
   /** Re-stamps our entry (D-4: never anyone else's), at most once per instant. */
   touchOwn(now: number): void {
     if (this.touchedAt === now) return;
-    const value: unknown = this.store.get(this.own);
+    const value = this.values.get(this.own);
     if (value === undefined) return;
     this.store.set(this.own, value);
-    this.written.add(this.own);
     this.touchedAt = now;
     this.encoded = undefined;
   }
 
   /**
-   * Applies a payload encoded by `encoder`, received from peer `from`. Entries for our own key
-   * are ignored (we are their only writer); tombstones count only for keys we hold.
+   * Applies a payload encoded by `encoder`, received from peer `from`. Our own key is ours alone:
+   * a foreign copy never replaces our entry. Tombstones count only for keys we hold.
    * Throws (a string, as loro does) when the bytes are not a loro ephemeral encoding.
+   *
+   * The payload goes straight into the store and loro's change event says which keys it added,
+   * updated or removed: one wasm `apply` and one `get` per changed key. (Taking the payload apart
+   * in a scratch store first, entry by entry, cost eight wasm calls per entry and was a third of
+   * a presence round in W3 profiles.) Only a payload with entries that changed nothing — a
+   * duplicate, or a hub's whole-store heartbeat — is decoded again, to learn who it carried.
    */
   apply(data: Uint8Array, encoder: PeerId, from: PeerId | undefined, now: number): ApplyOutcome {
-    const scratch = new EphemeralStoreWasm(TIMERLESS_TIMEOUT_MS);
-    try {
-      scratch.apply(data);
-      let changed = false;
-      let refreshed = false;
-      const incoming = new Set(scratch.keys());
-      for (const key of incoming) {
-        if (key === this.own) continue;
-        const bytes = scratch.encode(key);
-        const byOwner = encoder === key;
-        const grave = this.expired.get(key);
-        if (grave !== undefined && !byOwner && equalBytes(grave.bytes, bytes)) continue;
-        const before = this.store.encode(key);
-        const old: unknown = this.store.get(key);
-        this.store.apply(bytes);
-        this.written.add(key);
-        const live = this.store.get(key) !== undefined;
-        if (!live) continue; // our tombstone is newer
-        const updated = !equalBytes(before, this.store.encode(key));
-        if (updated) {
-          this.encoded = undefined;
-          if (!equalValues(old, this.store.get(key))) changed = true;
-        }
-        if (updated || byOwner) {
-          this.refreshedAt.set(key, now);
-          this.expired.delete(key);
-          this.tombstones.delete(key);
-          refreshed = true;
-        }
-        if (from !== undefined) {
-          const peers = this.via.get(key);
-          if (peers === undefined) this.via.set(key, new Set([from]));
-          else peers.add(from);
-        }
+    this.event = undefined;
+    this.store.apply(data);
+    const { added, updated, removed } = this.event ?? NO_EVENT;
+    this.event = undefined;
+    let changed = false;
+    let refreshed = false;
+    const seen = new Set<string>();
+    let ownTouched = false;
+    const refresh = (key: string): void => {
+      this.refreshedAt.set(key, now);
+      this.expired.delete(key);
+      this.tombstones.delete(key);
+      refreshed = true;
+      if (from !== undefined) this.addVia(key, from);
+    };
+    const stale: string[] = [];
+    for (const key of added) {
+      seen.add(key);
+      if (key === this.own) {
+        ownTouched = true;
+        continue;
       }
-      // The encoding starts with its entry count (§8.2); when every entry is a live key, the
-      // payload holds no tombstone and our other keys need no check (O(1) instead of O(keys)
-      // per payload: a room of K peers otherwise costs K² encodes per round).
-      const entries = leb128(data);
-      for (const key of entries === incoming.size ? [] : this.store.keys()) {
-        if (key === this.own || incoming.has(key)) continue;
-        const tombstone = scratch.encode(key);
-        if (tombstone.length <= 1) continue; // not in the payload at all
-        this.store.apply(tombstone);
-        this.written.add(key);
-        if (this.store.get(key) !== undefined) continue; // our entry is newer
-        this.forgetKey(key);
-        this.tombstones.set(key, now);
-        this.encoded = undefined;
-        changed = true;
+      const grave = this.expired.get(key);
+      if (
+        grave !== undefined &&
+        encoder !== key &&
+        equalBytes(grave.bytes, this.store.encode(key))
+      ) {
+        stale.push(key); // a copy of an entry we let expire, still travelling: not news
+        continue;
       }
-      return { changed, refreshed };
-    } finally {
-      scratch.free();
+      this.values.set(key, this.store.get(key));
+      changed = true;
+      refresh(key);
     }
+    for (const key of updated) {
+      seen.add(key);
+      if (key === this.own) {
+        ownTouched = true;
+        continue;
+      }
+      const value: unknown = this.store.get(key);
+      if (!equalValues(this.values.get(key), value)) changed = true;
+      this.values.set(key, value);
+      refresh(key);
+    }
+    for (const key of removed) {
+      seen.add(key);
+      if (key === this.own) {
+        ownTouched = true;
+        continue;
+      }
+      this.values.delete(key);
+      this.forgetKey(key);
+      this.tombstones.set(key, now);
+      changed = true;
+    }
+    if (seen.size > 0) this.encoded = undefined;
+    if (ownTouched) this.restoreOwn();
+    if (stale.length > 0) this.rebuildWithout(new Set(stale));
+    // The encoding starts with its entry count (§8.2): when every entry changed something, the
+    // event named them all. Otherwise the unchanged ones still count for refresh (a copy sent by
+    // its owner) and for departure bookkeeping (which channels can deliver a key).
+    if (seen.size !== leb128(data)) {
+      for (const key of this.keysOf(data)) {
+        if (seen.has(key) || key === this.own || !this.values.has(key)) continue;
+        if (key === encoder) refresh(key);
+        else if (from !== undefined) this.addVia(key, from);
+      }
+      // Loro also keeps tombstones of keys we never held; we do not carry them (nothing to
+      // delete here, and they would grow every encoding we send).
+      if (leb128(this.encodeAll()) > this.values.size + this.tombstones.size) {
+        this.rebuildWithout(new Set());
+      }
+    }
+    return { changed, refreshed };
   }
 
   /** Drops a foreign key locally and silently (a removal signal, §8.7 D-5). */
   dropSilently(key: string): boolean {
-    if (key === this.own || this.store.get(key) === undefined) return false;
+    if (key === this.own || !this.values.has(key)) return false;
     this.rebuildWithout(new Set([key]));
     return true;
   }
@@ -199,9 +226,9 @@ export class PresenceRoom {
    */
   departed(peerId: PeerId, now: number): { tombstoned: boolean; changed: boolean } {
     let tombstoned = false;
-    if (peerId !== this.own && this.store.get(peerId) !== undefined) {
+    if (peerId !== this.own && this.values.has(peerId)) {
       this.store.delete(peerId);
-      this.written.add(peerId);
+      this.values.delete(peerId);
       this.forgetKey(peerId);
       this.tombstones.set(peerId, now);
       this.encoded = undefined;
@@ -212,7 +239,7 @@ export class PresenceRoom {
       peers.delete(peerId);
       if (peers.size > 0) continue;
       this.via.delete(key);
-      if (this.store.get(key) !== undefined) orphans.add(key);
+      if (this.values.has(key)) orphans.add(key);
     }
     if (orphans.size > 0) this.rebuildWithout(orphans);
     return { tombstoned, changed: tombstoned || orphans.size > 0 };
@@ -234,7 +261,7 @@ export class PresenceRoom {
       if (now - at >= timeoutMs && !drop.has(key)) this.expired.delete(key);
     }
     if (drop.size === 0) return false;
-    const changed = [...drop].some((key) => this.store.get(key) !== undefined);
+    const changed = [...drop].some((key) => this.values.has(key));
     this.rebuildWithout(drop);
     return changed;
   }
@@ -252,14 +279,53 @@ export class PresenceRoom {
   get idle(): boolean {
     return (
       !this.declared &&
-      this.store.keys().length === 0 &&
+      this.values.size === 0 &&
       this.tombstones.size === 0 &&
       this.expired.size === 0
     );
   }
 
   free(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.store.free();
+  }
+
+  private replaceStore(next: EphemeralStoreWasm): void {
+    this.unsubscribe?.();
+    this.store = next;
+    this.unsubscribe = next.subscribe((event: StoreEvent) => {
+      this.event = event;
+    });
+  }
+
+  private addVia(key: string, from: PeerId): void {
+    const peers = this.via.get(key);
+    if (peers === undefined) this.via.set(key, new Set([from]));
+    else peers.add(from);
+  }
+
+  /** The live keys a payload carries (tombstones are not listed by loro). */
+  private keysOf(data: Uint8Array): string[] {
+    const scratch = new EphemeralStoreWasm(TIMERLESS_TIMEOUT_MS);
+    try {
+      scratch.apply(data);
+      return scratch.keys();
+    } finally {
+      scratch.free();
+    }
+  }
+
+  /** A foreign copy of our key reached the store: put our own state back, freshly stamped. */
+  private restoreOwn(): void {
+    const value = this.values.get(this.own);
+    if (value !== undefined) this.store.set(this.own, value);
+    else if (this.tombstones.has(this.own)) this.store.delete(this.own);
+    else {
+      this.rebuildWithout(new Set([this.own]));
+      return;
+    }
+    this.encoded = undefined;
   }
 
   private forgetKey(key: string): void {
@@ -277,11 +343,12 @@ export class PresenceRoom {
     for (const key of this.tombstones.keys()) {
       if (!keys.has(key)) next.apply(this.store.encode(key));
     }
-    this.store.free();
-    this.store = next;
-    this.values = undefined;
+    const old = this.store;
+    this.replaceStore(next);
+    old.free();
     this.encoded = undefined;
     for (const key of keys) {
+      this.values.delete(key);
       this.forgetKey(key);
       this.tombstones.delete(key);
     }

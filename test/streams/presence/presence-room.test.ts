@@ -89,6 +89,30 @@ describe("PresenceRoom", () => {
     expect(room.get("me")).toBe("now");
   });
 
+  it("a newer foreign copy of our key, or a tombstone for it, never replaces our entry", () => {
+    room.setOwn("mine");
+    wallClock += 5_000;
+    expect(room.apply(payloadOf({ me: "impostor" }), "x", "x", 0).changed).toBe(false);
+    expect(room.get("me")).toBe("mine");
+    wallClock += 5_000;
+    const tombstone = payloadOf({}, ["me"]);
+    wallClock += 1;
+    expect(room.apply(tombstone, "x", "x", 0).changed).toBe(false);
+    expect(room.get("me")).toBe("mine");
+    // What we send still says "mine", stamped after the impostor's write.
+    const fresh = new EphemeralStoreWasm(2_147_483_647);
+    fresh.apply(tombstone);
+    fresh.apply(room.encodeAll());
+    expect(fresh.get("me")).toBe("mine");
+    fresh.free();
+    // Without an entry of ours, a foreign one is dropped rather than adopted.
+    const other = new PresenceRoom("me");
+    other.apply(payloadOf({ me: "impostor", b: 1 }), "b", "b", 0);
+    expect(other.get("me")).toBeUndefined();
+    expect(keysIn(other.encodeAll())).toEqual(["b"]);
+    other.free();
+  });
+
   it("a tombstone deletes a key we hold; tombstones of keys we never held are not kept", () => {
     room.apply(payloadOf({ b: 1 }), "b", "b", 0);
     wallClock += 1_000;
