@@ -27,7 +27,6 @@ import {
   isEstablishmentMsg,
 } from "../../src/protocol/messages.js";
 import { defaultEffects, type Effect, type EffectContext } from "../effects/index.js";
-import { docVersion } from "../loro-version.js";
 import type { Middleware } from "../middleware/middleware.js";
 import { createMiddlewareGate } from "../middleware/middleware-gate.js";
 import { synchronize, type Transition } from "../operators/synchronize.js";
@@ -40,6 +39,7 @@ import type { Transport } from "../transport.js";
 import { type ConnectionRegistry, createConnectionRegistry } from "./connections.js";
 import { createDocRegistry, type DocRegistry } from "./doc-registry.js";
 import type { EngineEvent } from "./events.js";
+import { createLocalCommits } from "./local-commits.js";
 import { createOutbox } from "./outbox.js";
 import { createReadinessTracker } from "./readiness-tracker.js";
 import { createRunLoop } from "./run-loop.js";
@@ -139,17 +139,16 @@ export const createEngine = (options: EngineOptions): Engine => {
           return peer === undefined ? undefined : peerContext(peer, channel);
         },
         docOf: (docId) => docs.get(docId),
-        deliver: (channelId, message) =>
-          loop.enqueue({ type: "message-received", channelId, message }),
+        deliver: (channelId, message) => enqueue({ type: "message-received", channelId, message }),
         rejected: (event) => report({ type: "message-rejected", ...event }),
       })
     : undefined;
   const docs = createDocRegistry(identity.peerId, (docId, _doc, version) =>
-    loop.enqueue({ type: "local-doc-change", docId, version }),
+    localCommits.note(docId, version),
   );
   const connections: ConnectionRegistry = createConnectionRegistry({
     scheduler,
-    enqueue: (input) => loop.enqueue(input),
+    enqueue: (input) => enqueue(input),
     ...(gate !== undefined ? { receive: gate.receive } : {}),
     hold: (fn) => loop.hold(fn),
     report,
@@ -171,6 +170,28 @@ export const createEngine = (options: EngineOptions): Engine => {
     onError: (error, input) =>
       report({ type: "effect-error", command: input?.type ?? "quiesce", error: String(error) }),
   });
+
+  // Commits made while the loop is idle are coalesced per doc until the committing code returns.
+  // With the default scheduler that is a microtask (asyncScheduler's zero delay would be a
+  // timer, ≥ 1 ms); any other scheduler decides itself (a TestScheduler: the same frame).
+  const localCommits = createLocalCommits({
+    busy: () => !loop.idle,
+    deliver: (inputs) =>
+      loop.hold(() => {
+        for (const input of inputs) loop.enqueue(input);
+      }),
+    defer:
+      scheduler === asyncScheduler
+        ? (fn) => queueMicrotask(fn)
+        : (fn) => {
+            scheduler.schedule(fn);
+          },
+  });
+  /** Every input enters here: commits noted earlier go first (§5.3.6). */
+  const enqueue = (input: Input): void => {
+    localCommits.flush();
+    loop.enqueue(input);
+  };
 
   const context: EffectContext = {
     identity,
@@ -213,7 +234,7 @@ export const createEngine = (options: EngineOptions): Engine => {
           }),
         ),
       ),
-    ).subscribe((input) => loop.enqueue(input)),
+    ).subscribe((input) => enqueue(input)),
   );
 
   subscriptions.add(
@@ -235,11 +256,12 @@ export const createEngine = (options: EngineOptions): Engine => {
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   if (heartbeatMs > 0) {
     subscriptions.add(
-      interval(heartbeatMs, scheduler).subscribe(() => loop.enqueue({ type: "heartbeat" })),
+      interval(heartbeatMs, scheduler).subscribe(() => enqueue({ type: "heartbeat" })),
     );
   }
 
   const flush = async (): Promise<void> => {
+    localCommits.flush();
     await Promise.all(connections.all().map((c) => c.flush?.()));
   };
 
@@ -255,12 +277,13 @@ export const createEngine = (options: EngineOptions): Engine => {
     scheduler,
     model: () => model$.value,
     readyStates: (docId) => readyStates(model$.value, docId),
-    dispatch: (input) => loop.enqueue(input),
+    dispatch: (input) => enqueue(input),
     flush,
     async close() {
       if (closed) return;
       await flush();
       closed = true;
+      localCommits.close();
       loop.close();
       gate?.close();
       subscriptions.unsubscribe();

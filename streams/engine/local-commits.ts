@@ -1,0 +1,80 @@
+/**
+ * Local commits made outside the run loop, coalesced per document until the code that committed
+ * gives control back (spec §5.3.6, §9.1).
+ *
+ * An application that commits 1,000 times in one synchronous loop should send one update, not
+ * 1,000: each separate update costs every receiver a Loro import, and the import's fixed cost
+ * dominates small edits. So a commit made while the run loop is idle only notes the document's
+ * new version; the notes become `local-doc-change` inputs (one per document, latest version) when
+ * `defer` fires — a microtask with the default scheduler — or, at the latest, right before any
+ * other input enters the loop. That keeps what §5.3.6 protects: a local change is handled before
+ * any later input, so no import can mark a peer as having "everything" in between.
+ *
+ * A commit made while the loop is running (inside an effect or an event handler) is handed over
+ * at once: the running drain handles it before it quiesces, so nothing is gained by waiting.
+ *
+ * ```
+ * commit  c1 c2 c3 |(code returns)      c4 |
+ * inputs           local-doc-change(v3)    local-doc-change(v4)
+ * ```
+ */
+import type { Input } from "../../src/program/inputs.js";
+import type { DocId } from "../../src/protocol/messages.js";
+import type { VersionVector } from "../../src/protocol/version-vector.js";
+
+export interface LocalCommits {
+  /** A commit happened (called synchronously inside Loro's `commit()`). */
+  note(docId: DocId, version: VersionVector): void;
+  /** Hands every noted change to the loop now. Called before any other input is enqueued. */
+  flush(): void;
+  /** Drops pending notes and ignores later ones. */
+  close(): void;
+}
+
+export interface LocalCommitsOptions {
+  /** Whether the run loop is handling inputs right now (then a change goes in at once). */
+  readonly busy: () => boolean;
+  /** Queues inputs in order and handles them (one drain for all of them). */
+  readonly deliver: (inputs: readonly Input[]) => void;
+  /** Runs `fn` once the committing code has returned (a microtask, or the test scheduler). */
+  readonly defer: (fn: () => void) => void;
+}
+
+export const createLocalCommits = (options: LocalCommitsOptions): LocalCommits => {
+  // Insertion order is kept: documents are handed over in the order they were first committed.
+  let pending = new Map<DocId, VersionVector>();
+  let scheduled = false;
+  let closed = false;
+
+  const flush = (): void => {
+    if (pending.size === 0) return;
+    const inputs: Input[] = [];
+    for (const [docId, version] of pending)
+      inputs.push({ type: "local-doc-change", docId, version });
+    pending = new Map();
+    options.deliver(inputs);
+  };
+
+  return {
+    note(docId, version) {
+      if (closed) return;
+      if (options.busy()) {
+        flush();
+        options.deliver([{ type: "local-doc-change", docId, version }]);
+        return;
+      }
+      pending.set(docId, version);
+      if (scheduled) return;
+      scheduled = true;
+      options.defer(() => {
+        scheduled = false;
+        if (!closed) flush();
+      });
+    },
+    flush,
+    close() {
+      closed = true;
+      pending = new Map();
+    },
+  };
+};

@@ -1,0 +1,120 @@
+/**
+ * Coalescing of local commits (streams/engine/local-commits.ts): one `local-doc-change` per doc
+ * per synchronous run of commits, handed over before any other input (§5.3.6).
+ */
+import { TestScheduler } from "rxjs/testing";
+import type { Input } from "../../src/program/inputs.js";
+import { createEngine } from "../../streams/engine/engine.js";
+import { createLocalCommits } from "../../streams/engine/local-commits.js";
+
+const harness = (busy = false) => {
+  const delivered: Input[][] = [];
+  const deferred: (() => void)[] = [];
+  const commits = createLocalCommits({
+    busy: () => busy,
+    deliver: (inputs) => delivered.push([...inputs]),
+    defer: (fn) => deferred.push(fn),
+  });
+  const runDeferred = () => {
+    for (const fn of deferred.splice(0)) fn();
+  };
+  return { commits, delivered, runDeferred };
+};
+
+describe("local commits", () => {
+  it("a run of commits becomes one change per doc, with the latest version, in first-commit order", () => {
+    const { commits, delivered, runDeferred } = harness();
+    commits.note("b", { "1": 1 });
+    commits.note("a", { "1": 2 });
+    commits.note("b", { "1": 3 });
+    expect(delivered).toEqual([]);
+    runDeferred();
+    expect(delivered).toEqual([
+      [
+        { type: "local-doc-change", docId: "b", version: { "1": 3 } },
+        { type: "local-doc-change", docId: "a", version: { "1": 2 } },
+      ],
+    ]);
+    runDeferred();
+    expect(delivered).toHaveLength(1);
+  });
+
+  it("flush hands pending changes over at once (before another input), and only once", () => {
+    const { commits, delivered, runDeferred } = harness();
+    commits.note("a", { "1": 1 });
+    commits.flush();
+    runDeferred();
+    expect(delivered).toEqual([[{ type: "local-doc-change", docId: "a", version: { "1": 1 } }]]);
+  });
+
+  it("a commit while the loop runs goes in at once", () => {
+    const { commits, delivered } = harness(true);
+    commits.note("a", { "1": 1 });
+    expect(delivered).toEqual([[{ type: "local-doc-change", docId: "a", version: { "1": 1 } }]]);
+  });
+
+  it("after close nothing is handed over", () => {
+    const { commits, delivered, runDeferred } = harness();
+    commits.note("a", { "1": 1 });
+    commits.close();
+    runDeferred();
+    commits.note("a", { "1": 2 });
+    commits.flush();
+    expect(delivered).toEqual([]);
+  });
+});
+
+describe("local commits in the engine", () => {
+  const localChanges = (inputs: readonly Input[]) =>
+    inputs.flatMap((i) => (i.type === "local-doc-change" ? [i.version] : []));
+
+  it("with a TestScheduler, a burst is handled in the same frame, as one input", () => {
+    const scheduler = new TestScheduler(() => undefined);
+    const engine = createEngine({
+      identity: { peerId: "1", type: "user" },
+      scheduler,
+      heartbeatMs: 0,
+    });
+    const inputs: Input[] = [];
+    engine.inputs$.subscribe((i) => inputs.push(i));
+    const doc = engine.docs.ensure("d");
+    for (let i = 0; i < 5; i++) {
+      doc.getText("t").insert(0, "x");
+      doc.commit();
+    }
+    expect(localChanges(inputs)).toEqual([]);
+    scheduler.flush();
+    expect(localChanges(inputs)).toEqual([{ "1": 5 }]);
+    expect(scheduler.now()).toBe(0);
+    void engine.close();
+  });
+
+  it("a noted commit is handled before an input that arrives after it (§5.3.6)", async () => {
+    const engine = createEngine({ identity: { peerId: "1", type: "user" }, heartbeatMs: 0 });
+    const inputs: Input[] = [];
+    engine.inputs$.subscribe((i) => inputs.push(i));
+    const doc = engine.docs.ensure("d");
+    doc.getText("t").insert(0, "x");
+    doc.commit();
+    engine.dispatch({ type: "doc-ensure", docId: "other" });
+    expect(inputs.map((i) => i.type)).toEqual(["local-doc-change", "doc-ensure"]);
+    // And with the default scheduler, without another input, by the next microtask.
+    doc.getText("t").insert(0, "y");
+    doc.commit();
+    expect(inputs).toHaveLength(2);
+    await Promise.resolve();
+    expect(localChanges(inputs)).toEqual([{ "1": 1 }, { "1": 2 }]);
+    await engine.close();
+  });
+
+  it("close() hands over what was committed just before it", async () => {
+    const engine = createEngine({ identity: { peerId: "1", type: "user" }, heartbeatMs: 0 });
+    const inputs: Input[] = [];
+    engine.inputs$.subscribe((i) => inputs.push(i));
+    const doc = engine.docs.ensure("d");
+    doc.getText("t").insert(0, "x");
+    doc.commit();
+    await engine.close();
+    expect(localChanges(inputs)).toEqual([{ "1": 1 }]);
+  });
+});
