@@ -13,13 +13,16 @@ export const handleEphemeral = (ctx: Ctx, channel: Channel, message: EphemeralMs
   const { docId, hopsRemaining, stores } = message;
   emit(ctx, { type: "apply-presence", docId, entries: stores, channelId: channel.channelId });
   if (hopsRemaining <= 0) return;
+  // One message object for every target: the wire encoder then encodes it once.
+  const relay: EphemeralMsg = {
+    type: "channel/ephemeral",
+    docId,
+    hopsRemaining: hopsRemaining - 1,
+    stores,
+  };
   for (const target of presenceFanout(ctx.model, docId, channel.channelId)) {
     if (getChannel(ctx.model, target)?.kind === "storage") continue; // N-19
-    emit(ctx, {
-      type: "send",
-      channelId: target,
-      message: { type: "channel/ephemeral", docId, hopsRemaining: hopsRemaining - 1, stores },
-    });
+    emit(ctx, { type: "send", channelId: target, message: relay });
   }
 };
 

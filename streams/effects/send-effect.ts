@@ -6,8 +6,14 @@
 
 import type { LoroDoc } from "loro-crdt";
 import { ignoreElements, tap } from "rxjs";
-import type { PresenceEntry, SyncTransmission } from "../../src/protocol/messages.js";
+import type {
+  DocId,
+  PresenceEntry,
+  SyncTransmission,
+  UpdateMsg,
+} from "../../src/protocol/messages.js";
 import { isEmptyVersion, type VersionVector } from "../../src/protocol/version-vector.js";
+import type { Delta } from "../engine/doc-registry.js";
 import { docVersion, toLoroVersion } from "../loro-version.js";
 import { type CommandOf, type Effect, type EffectContext, ofType } from "./effect.js";
 
@@ -24,6 +30,24 @@ export const buildTransmission = (
   if (cmp === 0 || cmp === -1) return { type: "up-to-date", version };
   const data = doc.export({ mode: "update", from: toLoroVersion(requesterVersion) });
   return { type: "update", data, version };
+};
+
+/**
+ * The update message carrying a delta, one object per delta: every peer it goes to gets the same
+ * object, so the wire encoder encodes it once (a hub forwarding one edit to K spokes).
+ */
+const deltaMessages = new WeakMap<Delta, UpdateMsg>();
+const deltaMessage = (docId: DocId, delta: Delta): UpdateMsg => {
+  let message = deltaMessages.get(delta);
+  if (message === undefined) {
+    message = {
+      type: "channel/update",
+      docId,
+      transmission: { type: "update", data: delta.bytes, version: delta.to },
+    };
+    deltaMessages.set(delta, message);
+  }
+  return message;
 };
 
 const presenceOf = (context: EffectContext, docId: string): PresenceEntry[] => {
@@ -73,17 +97,19 @@ const run = (
       if (doc === undefined || context.connection(command.channelId) === undefined) return;
       const delta =
         command.from === null ? undefined : context.docs.deltaFrom(command.docId, command.from);
-      const version = delta?.to ?? docVersion(doc);
+      if (delta !== undefined) {
+        context.queue(command.channelId, deltaMessage(command.docId, delta));
+        return;
+      }
+      const version = docVersion(doc);
       const transmission: SyncTransmission =
-        delta !== undefined
-          ? { type: "update", data: delta.bytes, version }
-          : command.from === null
-            ? { type: "snapshot", data: doc.export({ mode: "snapshot" }), version }
-            : {
-                type: "update",
-                data: doc.export({ mode: "update", from: toLoroVersion(command.from) }),
-                version,
-              };
+        command.from === null
+          ? { type: "snapshot", data: doc.export({ mode: "snapshot" }), version }
+          : {
+              type: "update",
+              data: doc.export({ mode: "update", from: toLoroVersion(command.from) }),
+              version,
+            };
       context.queue(command.channelId, {
         type: "channel/update",
         docId: command.docId,
