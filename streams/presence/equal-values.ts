@@ -26,12 +26,3 @@ export const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 };
-
-/** Same keys, and deep-equal values under each. */
-export const equalMaps = <K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean => {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) {
-    if (!b.has(k) || !equalValues(v, b.get(k))) return false;
-  }
-  return true;
-};

@@ -58,8 +58,11 @@ export interface PresenceRegistry {
   /** Creates the store now and keeps it even while empty (the application uses it). */
   declare(docId: DocId, namespace: string): void;
   self<V>(docId: DocId, namespace: string): V | undefined;
-  /** Every live entry of the store except ours, by key, sorted. */
-  peers<V>(docId: DocId, namespace: string): Map<PeerId, V>;
+  /**
+   * Every live entry of the store except ours, by key, sorted: the same object until one of
+   * those values changes.
+   */
+  peers<V>(docId: DocId, namespace: string): ReadonlyMap<PeerId, V>;
   /** Writes our own entry (the caller dispatches `ephemeral-local-change`). */
   set(docId: DocId, namespace: string, value: unknown): void;
   /** Deletes our own entry; returns whether there was one. */

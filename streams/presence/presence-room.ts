@@ -64,6 +64,9 @@ export class PresenceRoom {
    * change detection read them here instead of crossing into wasm for every key.
    */
   private readonly values = new Map<string, unknown>();
+  /** What `peers()` returned, until a foreign value changes; foreign keys in order. */
+  private view: ReadonlyMap<PeerId, unknown> | undefined;
+  private sorted: string[] | undefined;
   /** The application asked for this namespace: keep it even when empty. */
   declared = false;
 
@@ -75,13 +78,20 @@ export class PresenceRoom {
     return this.values.get(key) as V | undefined;
   }
 
-  /** Every live entry except ours, sorted by key. */
-  peers<V>(): Map<PeerId, V> {
-    const out = new Map<PeerId, V>();
-    for (const key of [...this.values.keys()].sort()) {
-      if (key !== this.own) out.set(key, this.values.get(key) as V);
+  /**
+   * Every live entry except ours, sorted by key. The same object until a foreign value changes,
+   * so a listener can tell "nothing changed" by identity; rebuilt from the remembered key order
+   * (re-sorted only when keys come or go). A room of K peers used to sort and deep-compare K
+   * entries per delivered change.
+   */
+  peers<V>(): ReadonlyMap<PeerId, V> {
+    if (this.view === undefined) {
+      this.sorted ??= [...this.values.keys()].filter((key) => key !== this.own).sort();
+      const view = new Map<PeerId, unknown>();
+      for (const key of this.sorted) view.set(key, this.values.get(key));
+      this.view = view;
     }
-    return out;
+    return this.view as ReadonlyMap<PeerId, V>;
   }
 
   /** Our own entry alone (or its tombstone): what a local change needs to send. */
@@ -96,7 +106,7 @@ export class PresenceRoom {
 
   setOwn(value: unknown): void {
     this.store.set(this.own, value);
-    this.values.set(this.own, this.store.get(this.own));
+    this.setValue(this.own, this.store.get(this.own));
     this.tombstones.delete(this.own);
     this.encoded = undefined;
   }
@@ -105,7 +115,7 @@ export class PresenceRoom {
   deleteOwn(now: number): boolean {
     if (!this.values.has(this.own)) return false;
     this.store.delete(this.own);
-    this.values.delete(this.own);
+    this.deleteValue(this.own);
     this.tombstones.set(this.own, now);
     this.encoded = undefined;
     return true;
@@ -164,7 +174,7 @@ export class PresenceRoom {
         stale.push(key); // a copy of an entry we let expire, still travelling: not news
         continue;
       }
-      this.values.set(key, this.store.get(key));
+      this.setValue(key, this.store.get(key));
       changed = true;
       refresh(key);
     }
@@ -175,8 +185,10 @@ export class PresenceRoom {
         continue;
       }
       const value: unknown = this.store.get(key);
-      if (!equalValues(this.values.get(key), value)) changed = true;
-      this.values.set(key, value);
+      if (!equalValues(this.values.get(key), value)) {
+        changed = true;
+        this.setValue(key, value); // a mere re-stamp keeps the value, and `peers()` its map
+      }
       refresh(key);
     }
     for (const key of removed) {
@@ -185,7 +197,7 @@ export class PresenceRoom {
         ownTouched = true;
         continue;
       }
-      this.values.delete(key);
+      this.deleteValue(key);
       this.forgetKey(key);
       this.tombstones.set(key, now);
       changed = true;
@@ -228,7 +240,7 @@ export class PresenceRoom {
     let tombstoned = false;
     if (peerId !== this.own && this.values.has(peerId)) {
       this.store.delete(peerId);
-      this.values.delete(peerId);
+      this.deleteValue(peerId);
       this.forgetKey(peerId);
       this.tombstones.set(peerId, now);
       this.encoded = undefined;
@@ -328,6 +340,22 @@ export class PresenceRoom {
     this.encoded = undefined;
   }
 
+  private setValue(key: string, value: unknown): void {
+    if (key !== this.own) {
+      this.view = undefined;
+      if (!this.values.has(key)) this.sorted = undefined;
+    }
+    this.values.set(key, value);
+  }
+
+  private deleteValue(key: string): void {
+    if (key !== this.own && this.values.has(key)) {
+      this.view = undefined;
+      this.sorted = undefined;
+    }
+    this.values.delete(key);
+  }
+
   private forgetKey(key: string): void {
     this.refreshedAt.delete(key);
     this.via.delete(key);
@@ -348,7 +376,7 @@ export class PresenceRoom {
     old.free();
     this.encoded = undefined;
     for (const key of keys) {
-      this.values.delete(key);
+      this.deleteValue(key);
       this.forgetKey(key);
       this.tombstones.delete(key);
     }

@@ -16,7 +16,6 @@ import { defer, distinctUntilChanged, filter, map, type Observable, startWith } 
 import type { DocId, PeerId } from "../../src/protocol/messages.js";
 import type { Engine } from "../engine/engine.js";
 import type { EngineEvent } from "../engine/events.js";
-import { equalMaps } from "./equal-values.js";
 
 export interface Presence<V> {
   /** Writes our value and sends it to every peer subscribed to the document (§6.20). */
@@ -60,7 +59,8 @@ export const createPresence = <V>(
         ),
         startWith(undefined),
         map((): ReadonlyMap<PeerId, V> => engine.presence.peers<V>(docId, namespace)),
-        distinctUntilChanged(equalMaps),
+        // The registry hands out the same map until a peer's value really changes.
+        distinctUntilChanged(),
       ),
     ),
     delete() {

@@ -113,6 +113,34 @@ describe("PresenceRoom", () => {
     other.free();
   });
 
+  it("peers() keeps its map object until a foreign value really changes", () => {
+    room.apply(payloadOf({ c: 1, b: 2 }), "hub", "hub", 0);
+    const first = room.peers();
+    expect([...first.keys()]).toEqual(["b", "c"]);
+    room.setOwn("mine");
+    wallClock += 1_000;
+    room.apply(payloadOf({ b: 2 }), "b", "hub", 1_000); // a re-stamp, same value
+    expect(room.peers()).toBe(first);
+    wallClock += 1_000;
+    room.apply(payloadOf({ b: 3 }), "b", "hub", 2_000);
+    const second = room.peers();
+    expect(second).not.toBe(first);
+    expect(second).toEqual(
+      new Map([
+        ["b", 3],
+        ["c", 1],
+      ]),
+    );
+    expect(first).toEqual(
+      new Map([
+        ["b", 2],
+        ["c", 1],
+      ]),
+    ); // handed-out maps never change
+    room.apply(payloadOf({ a: 0 }), "a", "hub", 3_000);
+    expect([...room.peers().keys()]).toEqual(["a", "b", "c"]);
+  });
+
   it("a tombstone deletes a key we hold; tombstones of keys we never held are not kept", () => {
     room.apply(payloadOf({ b: 1 }), "b", "b", 0);
     wallClock += 1_000;
