@@ -1,10 +1,11 @@
 /**
- * cborg configured for the reference's minimal decoder (spec §13.2.2): definite lengths,
- * untagged byte strings, shortest integers, no half-precision floats, keys in the order we
- * wrote them. Decoding is lenient where the spec says the reference is lenient.
+ * CBOR for the reference's minimal decoder (spec §13.2.2): definite lengths, untagged byte
+ * strings, shortest integers, no half-precision floats, keys in the order we wrote them
+ * (`cbor-encode.ts`). Decoding is cborg's, lenient where the spec says the reference is lenient.
  */
-import { decode, type EncodeOptions, encode } from "cborg";
+import { decode } from "cborg";
 import { type Either, left, right } from "fp-ts/lib/Either.js";
+import { encodeWireCbor } from "./cbor-encode.js";
 import {
   type DecodeError,
   decodeError,
@@ -12,21 +13,6 @@ import {
   errorText,
   unencodable,
 } from "./errors.js";
-
-const refuseUndefined = (): never => {
-  // An `undefined` would be written as f7; absent optional keys must be omitted instead.
-  throw new Error("undefined value in a message field");
-};
-
-const ENCODE_OPTIONS: EncodeOptions = {
-  // Our numbers are integers; should a non-integer slip through, a 64-bit float is still
-  // readable by the reference, a half-precision one is not.
-  float64: true,
-  // The reference writes keys in catalogue order and the worked examples pin those bytes;
-  // Array.prototype.sort is stable, so "all equal" keeps insertion order.
-  mapSorter: () => 0,
-  typeEncoders: { undefined: refuseUndefined },
-};
 
 const DECODE_OPTIONS = {
   // Non-shortest integers and indefinite lengths are accepted (be liberal in what we read);
@@ -39,9 +25,13 @@ const DECODE_OPTIONS = {
   rejectDuplicateMapKeys: false,
 } as const;
 
-export const encodeCbor = (value: unknown): Either<EncodeError, Uint8Array> => {
+/**
+ * `value` as CBOR (our encoder: what cborg writes with float64 and insertion-ordered keys,
+ * several times faster), after `reserve` bytes left free for a frame header.
+ */
+export const encodeCbor = (value: unknown, reserve = 0): Either<EncodeError, Uint8Array> => {
   try {
-    return right(encode(value, ENCODE_OPTIONS));
+    return right(encodeWireCbor(value, reserve));
   } catch (e) {
     return left(unencodable(`CBOR encoding failed: ${errorText(e)}`));
   }

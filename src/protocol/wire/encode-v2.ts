@@ -20,32 +20,44 @@ export interface FragmentOptions {
   readonly batchId: () => Uint8Array;
 }
 
+/**
+ * Complete single frames already encoded, by message object. Messages are immutable, and a
+ * fan-out (a hub relaying one presence change or one update to K spokes) hands the same object
+ * to K channels: it is encoded once. (Fragmented frames carry a fresh batch id each time.)
+ */
+const complete = new WeakMap<ChannelMsg, Uint8Array>();
+
+/** Prefix byte + frame header, written in front of the payload in the same buffer. */
+const FRONT = 1 + V2_HEADER_SIZE;
+
 export const encodeTransportPayloads = (
   msg: ChannelMsg,
   options: FragmentOptions,
 ): Either<EncodeError, Uint8Array[]> => {
+  const cached = complete.get(msg);
+  if (cached !== undefined) return right([cached]);
   const threshold = options.threshold ?? DEFAULT_WEBSOCKET_FRAGMENT_THRESHOLD;
-  const payload = encodeMessagePayload(msg);
-  if (isLeft(payload)) return payload;
-  const body = payload.right;
-  if (body.length > V2_MAX_PAYLOAD) {
+  // One buffer: prefix, header and payload, so a multi-megabyte snapshot is copied once.
+  const encoded = encodeMessagePayload(msg, FRONT);
+  if (isLeft(encoded)) return encoded;
+  const out = encoded.right;
+  const length = out.length - FRONT;
+  if (length > V2_MAX_PAYLOAD) {
     return left({
       code: "payload_too_large",
-      message: `${msg.type} payload of ${body.length} bytes exceeds the 32-bit length field`,
+      message: `${msg.type} payload of ${length} bytes exceeds the 32-bit length field`,
       messageType: msg.type,
-      size: body.length,
+      size: length,
       limit: V2_MAX_PAYLOAD,
     });
   }
-  // Prefix, header and payload written once into one buffer: the common, unfragmented case
-  // of a multi-megabyte snapshot should cost one copy, not two.
-  const fragmented = needsFragments(V2_HEADER_SIZE + body.length, threshold);
-  const offset = fragmented ? 0 : 1;
-  const out = new Uint8Array(offset + V2_HEADER_SIZE + body.length);
   out[0] = PREFIX_COMPLETE;
-  out[offset] = V2_VERSION;
-  out[offset + 1] = 0;
-  writeU32(out, offset + 2, body.length);
-  out.set(body, offset + V2_HEADER_SIZE);
-  return right(fragmented ? splitFrame(out, threshold, options.batchId()) : [out]);
+  out[1] = V2_VERSION;
+  out[2] = 0;
+  writeU32(out, 3, length);
+  if (needsFragments(V2_HEADER_SIZE + length, threshold)) {
+    return right(splitFrame(out.subarray(1), threshold, options.batchId()));
+  }
+  complete.set(msg, out);
+  return right([out]);
 };

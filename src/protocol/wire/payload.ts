@@ -1,5 +1,5 @@
 /** The CBOR payload of a frame, shared by both framing versions (spec §13.2.2). */
-import { chain, type Either, map, right } from "fp-ts/lib/Either.js";
+import { chain, type Either, map } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import type { ChannelMsg } from "../messages.js";
 import { decodeCbor, encodeCbor } from "./cbor.js";
@@ -10,19 +10,17 @@ import { fromWire, fromWireArray } from "./from-wire.js";
 import { toWire } from "./to-wire.js";
 
 /**
- * Payloads already encoded, by message object. Messages are immutable, and a fan-out (a hub
- * relaying one presence change or one update to K spokes) hands the same object to K channels:
- * it is encoded once, not K times.
+ * The CBOR payload of one message, after `reserve` free bytes (for a frame header).
+ * Throws nothing: an unencodable message is a `Left`.
  */
-const encoded = new WeakMap<ChannelMsg, Uint8Array>();
-
-export const encodeMessagePayload = (msg: ChannelMsg): Either<EncodeError, Uint8Array> => {
-  const cached = encoded.get(msg);
-  if (cached !== undefined) return right(cached);
-  const result = pipe(toWire(msg), chain(encodeCbor));
-  if (result._tag === "Right") encoded.set(msg, result.right);
-  return result;
-};
+export const encodeMessagePayload = (
+  msg: ChannelMsg,
+  reserve = 0,
+): Either<EncodeError, Uint8Array> =>
+  pipe(
+    toWire(msg),
+    chain((wire) => encodeCbor(wire, reserve)),
+  );
 
 /** Payload of a `BATCH`-flag frame: a CBOR array of message maps. */
 export const encodeBatchPayload = (
