@@ -20,5 +20,25 @@ export const toLoroVersion = (vv: VersionVector): LoroVersionVector => {
   return new LoroVersionVector(map);
 };
 
-/** All operations the doc knows (a checkout does not hide any of them from peers). */
-export const docVersion = (doc: LoroDoc): VersionVector => fromLoroVersion(doc.oplogVersion());
+/**
+ * All operations the doc knows (a checkout does not hide any of them from peers). The wasm
+ * vector is freed at once rather than left to the finalizer: these are made per message.
+ */
+export const docVersion = (doc: LoroDoc): VersionVector => {
+  const vv = doc.oplogVersion();
+  try {
+    return fromLoroVersion(vv);
+  } finally {
+    vv.free();
+  }
+};
+
+/** An update taking a copy at `from` to the doc's current state. */
+export const exportFrom = (doc: LoroDoc, from: VersionVector): Uint8Array => {
+  const vv = toLoroVersion(from);
+  try {
+    return doc.export({ mode: "update", from: vv });
+  } finally {
+    vv.free();
+  }
+};

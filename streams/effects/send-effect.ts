@@ -12,9 +12,13 @@ import type {
   SyncTransmission,
   UpdateMsg,
 } from "../../src/protocol/messages.js";
-import { isEmptyVersion, type VersionVector } from "../../src/protocol/version-vector.js";
+import {
+  compareVersions,
+  isEmptyVersion,
+  type VersionVector,
+} from "../../src/protocol/version-vector.js";
 import type { Delta } from "../engine/doc-registry.js";
-import { docVersion, toLoroVersion } from "../loro-version.js";
+import { docVersion, exportFrom } from "../loro-version.js";
 import { type CommandOf, type Effect, type EffectContext, ofType } from "./effect.js";
 
 /** A3 steps 2–5. */
@@ -26,10 +30,10 @@ export const buildTransmission = (
   if (isEmptyVersion(requesterVersion)) {
     return { type: "snapshot", data: doc.export({ mode: "snapshot" }), version };
   }
-  const cmp = doc.oplogVersion().compare(toLoroVersion(requesterVersion));
+  // Compared in JS: our version is already a plain record, no need for two wasm objects.
+  const cmp = compareVersions(version, requesterVersion);
   if (cmp === 0 || cmp === -1) return { type: "up-to-date", version };
-  const data = doc.export({ mode: "update", from: toLoroVersion(requesterVersion) });
-  return { type: "update", data, version };
+  return { type: "update", data: exportFrom(doc, requesterVersion), version };
 };
 
 /**
@@ -107,7 +111,7 @@ const run = (
           ? { type: "snapshot", data: doc.export({ mode: "snapshot" }), version }
           : {
               type: "update",
-              data: doc.export({ mode: "update", from: toLoroVersion(command.from) }),
+              data: exportFrom(doc, command.from),
               version,
             };
       context.queue(command.channelId, {

@@ -21,7 +21,7 @@ import {
   EMPTY_VERSION,
   type VersionVector,
 } from "../../src/protocol/version-vector.js";
-import { docVersion, toLoroVersion } from "../loro-version.js";
+import { docVersion, exportFrom } from "../loro-version.js";
 import type { Connection, TransportProblem } from "../transport.js";
 import { stampSource } from "./chunk-stamp.js";
 import {
@@ -168,7 +168,7 @@ export const createStorageConnection = (
           ? { type: "up-to-date", version: ours }
           : {
               type: "update",
-              data: doc.export({ mode: "update", from: toLoroVersion(theirs) }),
+              data: exportFrom(doc, theirs),
               version: ours,
             };
       reply({ type: "channel/sync-response", docId, transmission });
