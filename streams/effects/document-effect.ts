@@ -5,6 +5,7 @@
  */
 import { EMPTY, mergeMap, of } from "rxjs";
 import type { Input } from "../../src/program/inputs.js";
+import { isEmptyVersion } from "../../src/protocol/version-vector.js";
 import { docVersion } from "../loro-version.js";
 import { type CommandOf, type Effect, type EffectContext, ofType } from "./effect.js";
 
@@ -37,8 +38,12 @@ const run = (
         return undefined;
       }
       const version = docVersion(doc);
-      // These bytes take any copy at `before` to `version`: forwarding can reuse them.
-      if (!pending) context.docs.imported(command.docId, before, version, command.data);
+      // These bytes take any copy at `before` to `version`: forwarding can reuse them. Not kept
+      // for a first import into an empty doc: a whole snapshot per doc (often a view into a
+      // large received frame, which it would keep alive) for the rare peer that has nothing.
+      if (!pending && !isEmptyVersion(before)) {
+        context.docs.imported(command.docId, before, version, command.data);
+      }
       return {
         type: "doc-imported",
         docId: command.docId,
