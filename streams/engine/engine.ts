@@ -143,9 +143,7 @@ export const createEngine = (options: EngineOptions): Engine => {
         rejected: (event) => report({ type: "message-rejected", ...event }),
       })
     : undefined;
-  const docs = createDocRegistry(identity.peerId, (docId, _doc, version) =>
-    localCommits.note(docId, version),
-  );
+  const docs = createDocRegistry(identity.peerId, (docId) => localCommits.note(docId));
   const connections: ConnectionRegistry = createConnectionRegistry({
     scheduler,
     enqueue: (input) => enqueue(input),
@@ -176,6 +174,7 @@ export const createEngine = (options: EngineOptions): Engine => {
   // timer, ≥ 1 ms); any other scheduler decides itself (a TestScheduler: the same frame).
   const localCommits = createLocalCommits({
     busy: () => !loop.idle,
+    versionOf: (docId) => docs.settle(docId),
     deliver: (inputs) =>
       loop.hold(() => {
         for (const input of inputs) loop.enqueue(input);

@@ -16,6 +16,8 @@
  * ```
  * commit  c1 c2 c3 |(code returns)      c4 |
  * inputs           local-doc-change(v3)    local-doc-change(v4)
+ *
+ * The version is read from the doc once per run of commits, when the notes are handed over.
  * ```
  */
 import type { Input } from "../../src/program/inputs.js";
@@ -24,7 +26,7 @@ import type { VersionVector } from "../../src/protocol/version-vector.js";
 
 export interface LocalCommits {
   /** A commit happened (called synchronously inside Loro's `commit()`). */
-  note(docId: DocId, version: VersionVector): void;
+  note(docId: DocId): void;
   /** Hands every noted change to the loop now. Called before any other input is enqueued. */
   flush(): void;
   /** Drops pending notes and ignores later ones. */
@@ -34,6 +36,8 @@ export interface LocalCommits {
 export interface LocalCommitsOptions {
   /** Whether the run loop is handling inputs right now (then a change goes in at once). */
   readonly busy: () => boolean;
+  /** The doc's version after its commits (read once per run); `undefined`: doc gone. */
+  readonly versionOf: (docId: DocId) => VersionVector | undefined;
   /** Queues inputs in order and handles them (one drain for all of them). */
   readonly deliver: (inputs: readonly Input[]) => void;
   /** Runs `fn` once the committing code has returned (a microtask, or the test scheduler). */
@@ -42,28 +46,30 @@ export interface LocalCommitsOptions {
 
 export const createLocalCommits = (options: LocalCommitsOptions): LocalCommits => {
   // Insertion order is kept: documents are handed over in the order they were first committed.
-  let pending = new Map<DocId, VersionVector>();
+  let pending = new Set<DocId>();
   let scheduled = false;
   let closed = false;
 
   const flush = (): void => {
     if (pending.size === 0) return;
     const inputs: Input[] = [];
-    for (const [docId, version] of pending)
-      inputs.push({ type: "local-doc-change", docId, version });
-    pending = new Map();
-    options.deliver(inputs);
+    const docIds = pending;
+    pending = new Set();
+    for (const docId of docIds) {
+      const version = options.versionOf(docId);
+      if (version !== undefined) inputs.push({ type: "local-doc-change", docId, version });
+    }
+    if (inputs.length > 0) options.deliver(inputs);
   };
 
   return {
-    note(docId, version) {
+    note(docId) {
       if (closed) return;
+      pending.add(docId);
       if (options.busy()) {
         flush();
-        options.deliver([{ type: "local-doc-change", docId, version }]);
         return;
       }
-      pending.set(docId, version);
       if (scheduled) return;
       scheduled = true;
       options.defer(() => {
@@ -74,7 +80,7 @@ export const createLocalCommits = (options: LocalCommitsOptions): LocalCommits =
     flush,
     close() {
       closed = true;
-      pending = new Map();
+      pending = new Set();
     },
   };
 };

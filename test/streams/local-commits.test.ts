@@ -10,20 +10,36 @@ import { createLocalCommits } from "../../streams/engine/local-commits.js";
 const harness = (busy = false) => {
   const delivered: Input[][] = [];
   const deferred: (() => void)[] = [];
-  const commits = createLocalCommits({
+  // The docs' current versions, as the registry would read them; counts the reads.
+  const versions = new Map<string, Record<string, number>>();
+  let reads = 0;
+  const base = createLocalCommits({
     busy: () => busy,
+    versionOf: (docId) => {
+      reads++;
+      return versions.get(docId);
+    },
     deliver: (inputs) => delivered.push([...inputs]),
     defer: (fn) => deferred.push(fn),
   });
   const runDeferred = () => {
     for (const fn of deferred.splice(0)) fn();
   };
-  return { commits, delivered, runDeferred };
+  /** A commit of `docId` that took it to `version`. */
+  const commits = {
+    note: (docId: string, version: Record<string, number>) => {
+      versions.set(docId, version);
+      base.note(docId);
+    },
+    flush: () => base.flush(),
+    close: () => base.close(),
+  };
+  return { commits, delivered, runDeferred, reads: () => reads, versions };
 };
 
 describe("local commits", () => {
   it("a run of commits becomes one change per doc, with the latest version, in first-commit order", () => {
-    const { commits, delivered, runDeferred } = harness();
+    const { commits, delivered, runDeferred, reads } = harness();
     commits.note("b", { "1": 1 });
     commits.note("a", { "1": 2 });
     commits.note("b", { "1": 3 });
@@ -37,6 +53,15 @@ describe("local commits", () => {
     ]);
     runDeferred();
     expect(delivered).toHaveLength(1);
+    expect(reads()).toBe(2); // one version read per doc, not per commit
+  });
+
+  it("a doc gone before the hand-over is skipped", () => {
+    const { commits, delivered, runDeferred, versions } = harness();
+    commits.note("a", { "1": 1 });
+    versions.delete("a");
+    runDeferred();
+    expect(delivered).toEqual([]);
   });
 
   it("flush hands pending changes over at once (before another input), and only once", () => {
