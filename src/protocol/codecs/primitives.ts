@@ -75,17 +75,24 @@ export const VersionVectorC: Codec<VersionVector> = codec("version vector", (u, 
       return t.failure(key, at, `a non-empty key of at most ${MAX_PEER_ID_LENGTH} characters`);
     }
     const v = u[key];
-    const r = NonNegativeIntC.validate(v, t.appendContext(c, entryKey(key), NonNegativeIntC, v));
-    if (isLeft(r)) return r;
+    let n: number;
+    if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) n = v === 0 ? 0 : v;
+    else {
+      // The path (and its rendered key) is built only for the error: every version vector of
+      // every message passes through here.
+      const r = NonNegativeIntC.validate(v, t.appendContext(c, entryKey(key), NonNegativeIntC, v));
+      if (isLeft(r)) return r;
+      n = r.right;
+    }
     // A plain assignment to "__proto__" would set the prototype instead of adding an entry.
     if (key === "__proto__") {
       Object.defineProperty(out, key, {
-        value: r.right,
+        value: n,
         enumerable: true,
         writable: true,
         configurable: true,
       });
-    } else out[key] = r.right;
+    } else out[key] = n;
   }
   return t.success(out);
 });
