@@ -38,6 +38,20 @@ const isPlainObject = (value: object): value is Record<string, unknown> => {
   return proto === Object.prototype || proto === null;
 };
 
+/** A byte string left out of `head`: its bytes belong at offset `at` of `head`. */
+export interface Hole {
+  readonly at: number;
+  readonly bytes: Uint8Array;
+}
+
+/** An encoding in pieces: `head` with the holes' bytes spliced in at their offsets. */
+export interface Gathered {
+  readonly head: Uint8Array;
+  readonly holes: readonly Hole[];
+  /** The length of the whole encoding. */
+  readonly length: number;
+}
+
 class Writer {
   /** UTF-8 bytes of the non-ASCII strings met in the sizing pass, in traversal order. */
   private readonly texts: Uint8Array[] = [];
@@ -45,6 +59,14 @@ class Writer {
   private out = new Uint8Array(0);
   private view = new DataView(this.out.buffer);
   private at = 0;
+  /** Byte strings at least this long are left out of the buffer and listed as holes. */
+  private readonly minHole: number;
+  private readonly holes: Hole[] = [];
+  private holeBytes = 0;
+
+  constructor(minHole = Number.POSITIVE_INFINITY) {
+    this.minHole = minHole;
+  }
 
   size(value: unknown): number {
     switch (typeof value) {
@@ -61,7 +83,11 @@ class Writer {
         return 1;
       case "object": {
         if (value === null) return 1;
-        if (value instanceof Uint8Array) return headSize(value.length) + value.length;
+        if (value instanceof Uint8Array) {
+          if (value.length < this.minHole) return headSize(value.length) + value.length;
+          this.holeBytes += value.length;
+          return headSize(value.length);
+        }
         if (Array.isArray(value)) {
           let total = headSize(value.length);
           for (const item of value) total += this.size(item);
@@ -79,12 +105,16 @@ class Writer {
   }
 
   encode(value: unknown, reserve: number): Uint8Array {
+    return this.gather(value, reserve).head;
+  }
+
+  gather(value: unknown, reserve: number): Gathered {
     const total = reserve + this.size(value);
     this.out = new Uint8Array(total);
     this.view = new DataView(this.out.buffer);
     this.at = reserve;
     this.write(value);
-    return this.out;
+    return { head: this.out, holes: this.holes, length: total + this.holeBytes };
   }
 
   private head(major: number, n: number): void {
@@ -142,8 +172,11 @@ class Writer {
         }
         if (value instanceof Uint8Array) {
           this.head(MAJOR_BYTES, value.length);
-          this.out.set(value, this.at);
-          this.at += value.length;
+          if (value.length >= this.minHole) this.holes.push({ at: this.at, bytes: value });
+          else {
+            this.out.set(value, this.at);
+            this.at += value.length;
+          }
           return;
         }
         if (Array.isArray(value)) {
@@ -169,3 +202,23 @@ class Writer {
  */
 export const encodeWireCbor = (value: unknown, reserve = 0): Uint8Array =>
   new Writer().encode(value, reserve);
+
+/**
+ * Like `encodeWireCbor`, but byte strings of at least `minHole` bytes are not copied: they are
+ * listed as holes, for a caller that copies everything once anyway (into transport fragments).
+ */
+export const gatherWireCbor = (value: unknown, reserve: number, minHole: number): Gathered =>
+  new Writer(minHole).gather(value, reserve);
+
+/** The pieces of a gathered encoding from offset `from` of `head` on, in order. */
+export const segmentsOf = (gathered: Gathered, from: number): Uint8Array[] => {
+  const out: Uint8Array[] = [];
+  let at = from;
+  for (const hole of gathered.holes) {
+    if (hole.at > at) out.push(gathered.head.subarray(at, hole.at));
+    if (hole.bytes.length > 0) out.push(hole.bytes);
+    at = hole.at;
+  }
+  if (gathered.head.length > at) out.push(gathered.head.subarray(at));
+  return out;
+};

@@ -5,7 +5,7 @@
  */
 import { decode } from "cborg";
 import { type Either, left, right } from "fp-ts/lib/Either.js";
-import { encodeWireCbor } from "./cbor-encode.js";
+import { encodeWireCbor, type Gathered, gatherWireCbor } from "./cbor-encode.js";
 import {
   type DecodeError,
   decodeError,
@@ -32,6 +32,19 @@ const DECODE_OPTIONS = {
 export const encodeCbor = (value: unknown, reserve = 0): Either<EncodeError, Uint8Array> => {
   try {
     return right(encodeWireCbor(value, reserve));
+  } catch (e) {
+    return left(unencodable(`CBOR encoding failed: ${errorText(e)}`));
+  }
+};
+
+/** `encodeCbor`, with byte strings of at least `minHole` bytes left uncopied (see `Gathered`). */
+export const gatherCbor = (
+  value: unknown,
+  reserve: number,
+  minHole: number,
+): Either<EncodeError, Gathered> => {
+  try {
+    return right(gatherWireCbor(value, reserve, minHole));
   } catch (e) {
     return left(unencodable(`CBOR encoding failed: ${errorText(e)}`));
   }

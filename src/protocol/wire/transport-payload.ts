@@ -101,22 +101,48 @@ export const splitFrame = (
   batchId: Uint8Array,
 ): Uint8Array[] => {
   if (!needsFragments(frame.length, threshold)) return [completePayload(frame)];
+  return splitSegments([frame], frame.length, threshold, batchId);
+};
+
+/**
+ * `splitFrame` for a frame given in pieces (`segments`, `length` bytes in all) that must be
+ * fragmented: each byte is copied once, straight into its fragment.
+ */
+export const splitSegments = (
+  segments: readonly Uint8Array[],
+  length: number,
+  threshold: number,
+  batchId: Uint8Array,
+): Uint8Array[] => {
   checkBatchId(batchId);
   const size = Math.max(1, Math.floor(threshold));
-  const count = Math.ceil(frame.length / size);
+  const count = Math.ceil(length / size);
   const header = new Uint8Array(FRAGMENT_HEADER_SIZE);
   header[0] = PREFIX_FRAGMENT_HEADER;
   header.set(batchId, 1);
   writeU32(header, 1 + BATCH_ID_SIZE, count);
-  writeU32(header, 1 + BATCH_ID_SIZE + 4, frame.length);
+  writeU32(header, 1 + BATCH_ID_SIZE + 4, length);
   const out = [header];
+  let segment = 0;
+  let offset = 0; // within segments[segment]
   for (let index = 0; index < count; index++) {
-    const chunk = frame.subarray(index * size, Math.min((index + 1) * size, frame.length));
-    const data = new Uint8Array(FRAGMENT_DATA_OVERHEAD + chunk.length);
+    const chunk = Math.min(size, length - index * size);
+    const data = new Uint8Array(FRAGMENT_DATA_OVERHEAD + chunk);
     data[0] = PREFIX_FRAGMENT_DATA;
     data.set(batchId, 1);
     writeU32(data, 1 + BATCH_ID_SIZE, index);
-    data.set(chunk, FRAGMENT_DATA_OVERHEAD);
+    let at = FRAGMENT_DATA_OVERHEAD;
+    while (at < data.length) {
+      const piece = segments[segment] as Uint8Array;
+      const take = Math.min(piece.length - offset, data.length - at);
+      data.set(piece.subarray(offset, offset + take), at);
+      at += take;
+      offset += take;
+      if (offset === piece.length) {
+        segment++;
+        offset = 0;
+      }
+    }
     out.push(data);
   }
   return out;

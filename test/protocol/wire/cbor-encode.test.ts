@@ -4,7 +4,14 @@
  */
 import { type EncodeOptions, encode } from "cborg";
 import fc from "fast-check";
+import type { ChannelMsg } from "../../../src/protocol/messages.js";
 import { encodeWireCbor } from "../../../src/protocol/wire/cbor-encode.js";
+import {
+  encodeFrameV2,
+  encodeTransportPayloads,
+  FragmentReassembler,
+  splitFrame,
+} from "../../../src/protocol/wire/index.js";
 import { fcSeed } from "../fc-seed.js";
 
 const CBORG_OPTIONS: EncodeOptions = {
@@ -76,6 +83,30 @@ describe("CBOR encoder", () => {
       new Date(),
     ]) {
       expect(() => encodeWireCbor(bad)).toThrow(TypeError);
+    }
+  });
+});
+
+describe("a frame with a large byte string, fragmented", () => {
+  it("is split into exactly the fragments of its whole encoding", () => {
+    const data = new Uint8Array(350_000).map((_, i) => (i * 7) & 0xff);
+    const message: ChannelMsg = {
+      type: "channel/sync-response",
+      docId: "large",
+      transmission: { type: "snapshot", data, version: { "2000000": 5_120 } },
+    };
+    const batchId = () => new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (const threshold of [100_000, 65_536, 349_999, 1_000]) {
+      const gathered = encodeTransportPayloads(message, { threshold, batchId });
+      const whole = encodeFrameV2(message);
+      if (gathered._tag !== "Right" || whole._tag !== "Right") throw new Error("unencodable");
+      const expected = splitFrame(whole.right, threshold, batchId());
+      expect(gathered.right.map(hex)).toEqual(expected.map(hex));
+      const reassembler = new FragmentReassembler();
+      const frames = gathered.right.flatMap((p) =>
+        reassembler.receive(p, 0).flatMap((o) => (o._tag === "Right" ? [o.right] : [])),
+      );
+      expect(frames.map(hex)).toEqual([hex(whole.right)]);
     }
   });
 });
