@@ -36,9 +36,12 @@ export const encodeTransportPayloads = (
   msg: ChannelMsg,
   options: FragmentOptions,
 ): Either<EncodeError, Uint8Array[]> => {
-  const cached = complete.get(msg);
-  if (cached !== undefined) return right([cached]);
   const threshold = options.threshold ?? DEFAULT_WEBSOCKET_FRAGMENT_THRESHOLD;
+  const cached = complete.get(msg);
+  // Cached under another transport's threshold: it may need fragments here.
+  if (cached !== undefined && !needsFragments(cached.length - 1, threshold)) {
+    return right([cached]);
+  }
   const wire = toWire(msg);
   if (isLeft(wire)) return wire;
   // One buffer: prefix, header and payload, so a frame that fits is written once. A byte

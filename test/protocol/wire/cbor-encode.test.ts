@@ -110,3 +110,24 @@ describe("a frame with a large byte string, fragmented", () => {
     }
   });
 });
+
+describe("one message object sent through transports with different thresholds", () => {
+  it("is fragmented where it must be, even after a transport sent it whole", () => {
+    const message: ChannelMsg = {
+      type: "channel/update",
+      docId: "d",
+      transmission: { type: "update", data: new Uint8Array(5_000).fill(1), version: { "1": 1 } },
+    };
+    const batchId = () => new Uint8Array(8);
+    const whole = encodeTransportPayloads(message, { threshold: 0, batchId });
+    const small = encodeTransportPayloads(message, { threshold: 1_000, batchId });
+    const again = encodeTransportPayloads(message, { threshold: 0, batchId });
+    if (whole._tag !== "Right" || small._tag !== "Right" || again._tag !== "Right") {
+      throw new Error("unencodable");
+    }
+    expect(whole.right).toHaveLength(1);
+    expect(small.right.length).toBeGreaterThan(5);
+    expect(small.right.every((p) => p.length <= 1_000 + 13)).toBe(true);
+    expect(again.right.map(hex)).toEqual(whole.right.map(hex));
+  });
+});
