@@ -22,7 +22,8 @@ const CANONICAL_PEER = /^(0|[1-9][0-9]*)$/;
  * Recent conversions, both ways. Crossing into wasm costs 5–15 µs per vector, and the same
  * vector travels several times: a handshake carries each doc's version in a request, in the
  * answer, and back in the reciprocal request (a quarter of W5's time went to these calls).
- * Keys are exact (peer:counter pairs; the bytes themselves), so a hit returns what Loro would.
+ * Keys are exact (length-prefixed peer=counter pairs; the bytes themselves), so a hit returns
+ * what Loro would.
  * Cleared when full: a bound, not an LRU, is all a hot handshake needs.
  */
 const CACHE_LIMIT = 4_096;
@@ -34,9 +35,10 @@ const remember = <V>(cache: Map<string, V>, key: string, value: V): void => {
   cache.set(key, value);
 };
 
+/** Length-prefixed, so no peer string (valid or not) can make two vectors share a key. */
 const vectorKey = (vv: VersionVector): string => {
   let key = "";
-  for (const peer in vv) key += `${peer}:${vv[peer]},`;
+  for (const peer in vv) key += `${peer.length}:${peer}=${vv[peer]};`;
   return key;
 };
 

@@ -54,6 +54,12 @@ describe("version vector bytes", () => {
     expect(decodeVersionVector(bytes.right)).toEqual({ _tag: "Right", right: { "7": 2 } });
   });
 
+  it("a vector whose peer string looks like several entries is not mistaken for them", () => {
+    expect(encodeVersionVector({ "1": 2, "3": 4 })._tag).toBe("Right");
+    expect(encodeVersionVector({ "1:2,3": 4 })._tag).toBe("Left");
+    expect(encodeVersionVector({ "1=2;1:3": 4 })._tag).toBe("Left");
+  });
+
   it("bad input is refused every time, never remembered as good", () => {
     for (let i = 0; i < 3; i++) {
       expect(encodeVersionVector({ "007": 1 })._tag).toBe("Left");
