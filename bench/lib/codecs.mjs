@@ -51,33 +51,20 @@ export function wireV2Codec(wire, tally) {
         tally.bytes += payloads[0].length;
         return payloads[0];
       }
-      let total = 0;
-      for (const p of payloads) total += p.length;
-      tally.bytes += total;
-      const out = new Uint8Array(total);
-      let at = 0;
-      for (const p of payloads) {
-        out.set(p, at);
-        at += p.length;
-      }
-      return out;
+      for (const p of payloads) tally.bytes += p.length;
+      // The link carries one unit per message; a socket would carry these payloads one by one.
+      // They ride along on the first payload rather than being joined into one buffer: joining
+      // is a copy no socket makes (the receiver's reassembly copy remains, as on a socket).
+      const [first] = payloads;
+      first.fragments = payloads;
+      return first;
     },
     decode(bytes) {
-      if (bytes[0] === 0) {
+      if (bytes.fragments === undefined) {
         return toMessage(unwrap(wire.decodeFrameV2(bytes.subarray(1)), "decode"));
       }
-      // A fragmented frame: header (17 bytes), then `count` data payloads of 13 + chunk bytes.
-      const header = unwrap(wire.parseTransportPayload(bytes.subarray(0, 17)), "fragment header");
       const reassembler = new wire.FragmentReassembler();
-      const outcomes = reassembler.receive(bytes.subarray(0, 17), 0);
-      let at = 17;
-      let left = header.totalSize;
-      for (let i = 0; i < header.count; i++) {
-        const chunk = Math.min(THRESHOLD, left);
-        outcomes.push(...reassembler.receive(bytes.subarray(at, at + 13 + chunk), 0));
-        at += 13 + chunk;
-        left -= chunk;
-      }
+      const outcomes = bytes.fragments.flatMap((payload) => reassembler.receive(payload, 0));
       reassembler.dispose();
       if (outcomes.length !== 1) throw new Error("fragmented frame did not reassemble");
       const frame = outcomes[0];
