@@ -4,8 +4,8 @@
  *
  * An application that commits 1,000 times in one synchronous loop should send one update, not
  * 1,000: each separate update costs every receiver a Loro import, and the import's fixed cost
- * dominates small edits. So a commit made while the run loop is idle only notes the document's
- * new version; the notes become `local-doc-change` inputs (one per document, latest version) when
+ * dominates small edits. So a commit made while the run loop is idle only notes the document;
+ * the notes become `local-doc-change` inputs (one per document, its version read then) when
  * `defer` fires — a microtask with the default scheduler — or, at the latest, right before any
  * other input enters the loop. That keeps what §5.3.6 protects: a local change is handled before
  * any later input, so no import can mark a peer as having "everything" in between.
@@ -16,9 +16,9 @@
  * ```
  * commit  c1 c2 c3 |(code returns)      c4 |
  * inputs           local-doc-change(v3)    local-doc-change(v4)
+ * ```
  *
  * The version is read from the doc once per run of commits, when the notes are handed over.
- * ```
  */
 import type { Input } from "../../src/program/inputs.js";
 import type { DocId } from "../../src/protocol/messages.js";
