@@ -2,25 +2,9 @@
  * The `loro-rx` command line as a user meets it: usage, mistakes (exit 2), and a second hub on a
  * data directory that is in use (exit 1 at once, saying so).
  */
-import {
-  BUILD_TIMEOUT_MS,
-  ensureBuilt,
-  killLeftovers,
-  runCli,
-  spawnHub,
-  tempDir,
-} from "./hub-process.js";
+import { runCli, spawnHub, useHubProcesses } from "./hub-process.js";
 
-let dir: string;
-let cleanup: () => Promise<void>;
-beforeAll(ensureBuilt, BUILD_TIMEOUT_MS);
-beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
-});
-afterEach(async () => {
-  await killLeftovers();
-  await cleanup();
-});
+const hubDir = useHubProcesses();
 
 describe("loro-rx CLI", () => {
   it.each([
@@ -43,35 +27,35 @@ describe("loro-rx CLI", () => {
     [["serve", "--data"], "--data needs a value"],
     [["launch"], 'unknown command "launch"'],
   ])("%j exits 2 with a clear error", async (args, message) => {
-    const run = await runCli(args, { LORO_RX_DATA: dir });
+    const run = await runCli(args, { LORO_RX_DATA: hubDir() });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
     expect(run.stderr).toContain("--help");
   });
 
   it("a bad environment variable is named in the error", async () => {
-    const run = await runCli(["serve"], { LORO_RX_DATA: dir, LORO_RX_HEARTBEAT_MS: "soon" });
+    const run = await runCli(["serve"], { LORO_RX_DATA: hubDir(), LORO_RX_HEARTBEAT_MS: "soon" });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("environment variable LORO_RX_HEARTBEAT_MS");
   });
 
   it("takes host, port and data directory from the environment", async () => {
     const hub = await spawnHub({
-      dataDir: dir,
+      dataDir: hubDir(),
       bare: true,
-      env: { LORO_RX_HOST: "127.0.0.1", PORT: "0", LORO_RX_DATA: dir },
+      env: { LORO_RX_HOST: "127.0.0.1", PORT: "0", LORO_RX_DATA: hubDir() },
     });
     expect(hub.host).toBe("127.0.0.1");
     expect(hub.port).toBeGreaterThan(0);
-    expect(hub.dataDir).toBe(dir);
+    expect(hub.dataDir).toBe(hubDir());
     expect((await hub.stop("SIGINT")).code).toBe(0);
   });
 
   it("a second hub on the same data directory exits 1 at once, naming the directory", async () => {
-    const first = await spawnHub({ dataDir: dir });
-    const second = await runCli(["serve", "--port", "0", "--data", dir]);
+    const first = await spawnHub({ dataDir: hubDir() });
+    const second = await runCli(["serve", "--port", "0", "--data", hubDir()]);
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`another hub is using ${dir}`);
+    expect(second.stderr).toContain(`another hub is using ${hubDir()}`);
     expect(second.stdout).not.toContain("listening");
     // The first one never noticed.
     const health = await fetch(`${first.httpUrl}/health`);
@@ -80,8 +64,8 @@ describe("loro-rx CLI", () => {
   });
 
   it("a taken port exits 1 with a clear error", async () => {
-    const first = await spawnHub({ dataDir: `${dir}/a` });
-    const second = await runCli(["serve", "--port", String(first.port), "--data", `${dir}/b`]);
+    const first = await spawnHub({ dataDir: `${hubDir()}/a` });
+    const second = await runCli(["serve", "--port", String(first.port), "--data", `${hubDir()}/b`]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`cannot listen on 127.0.0.1:${first.port}: the port is in use`);
     await first.stop();

@@ -11,15 +11,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { deriveSeed, mulberry32 } from "../../../streams/testing/prng.js";
 import {
   ackPoller,
-  BUILD_TIMEOUT_MS,
   client,
   type Edit,
-  ensureBuilt,
-  killLeftovers,
   missing,
   readThroughHub,
   spawnHub,
-  tempDir,
+  useHubProcesses,
   writeEdit,
 } from "./hub-process.js";
 
@@ -28,16 +25,7 @@ const KILLS = Number(process.env.LORO_RX_HUB_KILLS ?? 20);
 const DOCS = ["crash-a", "crash-b"];
 const WRITERS = 3;
 
-let dir: string;
-let cleanup: () => Promise<void>;
-beforeAll(ensureBuilt, BUILD_TIMEOUT_MS);
-beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
-});
-afterEach(async () => {
-  await killLeftovers();
-  await cleanup();
-});
+const hubDir = useHubProcesses();
 
 /** Edits one document until `writing()` is false, at seeded intervals. */
 const writeUntil = async (
@@ -62,7 +50,7 @@ describe("crash safety", () => {
     let duringStartup = 0;
 
     for (let round = 0; ; round++) {
-      const hub = await spawnHub({ dataDir: dir });
+      const hub = await spawnHub({ dataDir: hubDir() });
       // Sometimes before anyone connects: a crash while the store is opening or replaying.
       if (round < KILLS && killAt() < 0.15) {
         duringStartup++;

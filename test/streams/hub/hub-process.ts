@@ -79,6 +79,24 @@ export const tempDir = async (): Promise<{ dir: string; cleanup: () => Promise<v
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 };
 
+/**
+ * The jest hooks every hub child-process suite needs: a fresh build once, a fresh data
+ * directory per test, and no hub process or directory left behind. Returns the current dir.
+ */
+export const useHubProcesses = (): (() => string) => {
+  let dir = "";
+  let cleanup: () => Promise<void> = async () => undefined;
+  beforeAll(ensureBuilt, BUILD_TIMEOUT_MS);
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+  });
+  afterEach(async () => {
+    await killLeftovers();
+    await cleanup();
+  });
+  return () => dir;
+};
+
 export interface Exit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;

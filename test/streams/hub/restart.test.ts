@@ -7,29 +7,17 @@ import { docVersion } from "../../../streams/loro-version.js";
 import { levelStorage, whenDurable } from "../../../streams/node.js";
 import {
   ackPoller,
-  BUILD_TIMEOUT_MS,
   client,
   type Edit,
-  ensureBuilt,
   eventually,
-  killLeftovers,
   missing,
   readThroughHub,
   spawnHub,
-  tempDir,
+  useHubProcesses,
   writeEdit,
 } from "./hub-process.js";
 
-let dir: string;
-let cleanup: () => Promise<void>;
-beforeAll(ensureBuilt, BUILD_TIMEOUT_MS);
-beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
-});
-afterEach(async () => {
-  await killLeftovers();
-  await cleanup();
-});
+const hubDir = useHubProcesses();
 
 /** The document as the store alone holds it: every chunk imported into a fresh LoroDoc. */
 const readStore = async (dataDir: string, docId: string): Promise<LoroDoc> => {
@@ -46,7 +34,7 @@ const readStore = async (dataDir: string, docId: string): Promise<LoroDoc> => {
 
 describe("hub restarts", () => {
   it("edits synced to the hub survive a restart and reach a client that connects later", async () => {
-    const hub = await spawnHub({ dataDir: dir });
+    const hub = await spawnHub({ dataDir: hubDir() });
     const writer = client(hub.url);
     const doc = writer.repo.doc("notes");
     const edits = [0, 1, 2].map((i) => writeEdit(doc, "notes", `k${i}`, i));
@@ -56,7 +44,7 @@ describe("hub restarts", () => {
     await writer.repo.close();
     expect((await hub.stop("SIGTERM")).code).toBe(0);
 
-    const again = await spawnHub({ dataDir: dir, port: hub.port });
+    const again = await spawnHub({ dataDir: hubDir(), port: hub.port });
     const reader = await readThroughHub(again.url, ["notes"]);
     expect(missing(reader.docs.get("notes")!, edits)).toEqual([]);
 
@@ -76,7 +64,7 @@ describe("hub restarts", () => {
   });
 
   it("SIGTERM during writes exits 0 with every acknowledged edit on disk", async () => {
-    const hub = await spawnHub({ dataDir: dir });
+    const hub = await spawnHub({ dataDir: hubDir() });
     const writers = [client(hub.url), client(hub.url)];
     const pending: Edit[] = [];
     const acked: Edit[] = [];
@@ -98,7 +86,7 @@ describe("hub restarts", () => {
 
     expect(exit).toEqual({ code: 0, signal: null });
     expect(hub.stderr()).toContain("stopped;");
-    const stored = await readStore(dir, "shared");
+    const stored = await readStore(hubDir(), "shared");
     expect(missing(stored, acked)).toEqual([]);
   });
 });

@@ -13,18 +13,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { deriveSeed, mulberry32 } from "../../../streams/testing/prng.js";
 import {
   ackPoller,
-  BUILD_TIMEOUT_MS,
   type Client,
   client,
   type Edit,
-  ensureBuilt,
   eventually,
   type HubProcess,
-  killLeftovers,
   missing,
   readThroughHub,
   spawnHub,
-  tempDir,
+  useHubProcesses,
   writeEdit,
 } from "./hub-process.js";
 
@@ -34,22 +31,13 @@ const EDITS = 100;
 const DOCS = ["soak-0", "soak-1", "soak-2", "soak-3"];
 const docOf = (n: number): string => DOCS[n % DOCS.length]!;
 
-let dir: string;
-let cleanup: () => Promise<void>;
-beforeAll(ensureBuilt, BUILD_TIMEOUT_MS);
-beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
-});
-afterEach(async () => {
-  await killLeftovers();
-  await cleanup();
-});
+const hubDir = useHubProcesses();
 
 /** The same port again; another process may briefly hold it, so retry a few times. */
 const respawn = async (port: number): Promise<HubProcess> => {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await spawnHub({ dataDir: dir, port });
+      return await spawnHub({ dataDir: hubDir(), port });
     } catch (e) {
       if (attempt >= 5 || !String(e).includes("in use")) throw e;
       await sleep(200);
@@ -60,7 +48,7 @@ const respawn = async (port: number): Promise<HubProcess> => {
 describe("soak", () => {
   it(`${CLIENTS} clients × ${EDITS} edits, random reconnects, one hub crash (seed ${SEED})`, async () => {
     console.log(`hub soak seed ${SEED} (LORO_RX_HUB_SEED=${SEED} replays the delays)`);
-    let hub = await spawnHub({ dataDir: dir });
+    let hub = await spawnHub({ dataDir: hubDir() });
     const { port } = hub;
     const clients: Client[] = Array.from({ length: CLIENTS }, (_, n) =>
       client(hub.url, mulberry32(deriveSeed(SEED, `jitter ${n}`))),
