@@ -1,9 +1,9 @@
 /** Message(s) → one complete frame of either version; never a frame the peer cannot read. */
-import { type Either, isLeft, left, right } from "fp-ts/lib/Either.js";
+import { type Either, isLeft, left } from "fp-ts/lib/Either.js";
 import type { ChannelMsg, ChannelMsgType } from "../messages.js";
 import { FLAG_BATCH } from "./constants.js";
 import type { EncodeError } from "./errors.js";
-import { assembleFrame, FRAMINGS, type WireVersion } from "./frame.js";
+import { FRAMINGS, type WireVersion, writeHeader } from "./frame.js";
 import { encodeBatchPayload, encodeMessagePayload } from "./payload.js";
 
 const tooLarge = (wireVersion: WireVersion, type: ChannelMsgType, size: number): EncodeError => {
@@ -17,23 +17,26 @@ const tooLarge = (wireVersion: WireVersion, type: ChannelMsgType, size: number):
   };
 };
 
+/** `encoded` holds the payload after room for the header, which is written in place. */
 const frame = (
   wireVersion: WireVersion,
   flags: number,
   type: ChannelMsgType,
-  payload: Either<EncodeError, Uint8Array>,
+  encoded: Either<EncodeError, Uint8Array>,
 ): Either<EncodeError, Uint8Array> => {
-  if (isLeft(payload)) return payload;
-  const size = payload.right.length;
+  if (isLeft(encoded)) return encoded;
+  const size = encoded.right.length - FRAMINGS[wireVersion].headerSize;
   if (size > FRAMINGS[wireVersion].maxPayload) return left(tooLarge(wireVersion, type, size));
-  return right(assembleFrame(wireVersion, flags, payload.right));
+  writeHeader(wireVersion, flags, encoded.right, size);
+  return encoded;
 };
 
 /** One message per frame (flags 0), the form every reference transport sends. */
 export const encodeFrame = (
   wireVersion: WireVersion,
   msg: ChannelMsg,
-): Either<EncodeError, Uint8Array> => frame(wireVersion, 0, msg.type, encodeMessagePayload(msg));
+): Either<EncodeError, Uint8Array> =>
+  frame(wireVersion, 0, msg.type, encodeMessagePayload(msg, FRAMINGS[wireVersion].headerSize));
 
 export const encodeFrameV2 = (msg: ChannelMsg): Either<EncodeError, Uint8Array> =>
   encodeFrame(2, msg);
@@ -49,4 +52,9 @@ export const encodeBatchFlagFrame = (
   wireVersion: WireVersion,
   msgs: readonly ChannelMsg[],
 ): Either<EncodeError, Uint8Array> =>
-  frame(wireVersion, FLAG_BATCH, "channel/batch", encodeBatchPayload(msgs));
+  frame(
+    wireVersion,
+    FLAG_BATCH,
+    "channel/batch",
+    encodeBatchPayload(msgs, FRAMINGS[wireVersion].headerSize),
+  );

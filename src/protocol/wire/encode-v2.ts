@@ -1,7 +1,6 @@
 /** A message → the version-2 transport payloads that carry it (spec §13.2.1 + §13.3). */
 import { type Either, isLeft, left, right } from "fp-ts/lib/Either.js";
 import type { ChannelMsg } from "../messages.js";
-import { writeU32 } from "./bytes.js";
 import { gatherCbor } from "./cbor.js";
 import { segmentsOf } from "./cbor-encode.js";
 import {
@@ -9,9 +8,9 @@ import {
   PREFIX_COMPLETE,
   V2_HEADER_SIZE,
   V2_MAX_PAYLOAD,
-  V2_VERSION,
 } from "./constants.js";
 import type { EncodeError } from "./errors.js";
+import { writeHeader } from "./frame.js";
 import { toWire } from "./to-wire.js";
 import { needsFragments, splitSegments } from "./transport-payload.js";
 
@@ -61,9 +60,7 @@ export const encodeTransportPayloads = (
     });
   }
   head[0] = PREFIX_COMPLETE;
-  head[1] = V2_VERSION;
-  head[2] = 0;
-  writeU32(head, 3, length);
+  writeHeader(2, 0, head.subarray(1), length);
   if (needsFragments(V2_HEADER_SIZE + length, threshold)) {
     const segments = segmentsOf(gathered.right, 1);
     return right(splitSegments(segments, V2_HEADER_SIZE + length, threshold, options.batchId()));

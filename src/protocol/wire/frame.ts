@@ -43,19 +43,21 @@ export const FRAMINGS: Readonly<Record<WireVersion, Framing>> = {
   },
 };
 
-/** The caller has checked `payload.length <= maxPayload`. */
-export const assembleFrame = (
+/**
+ * Writes the header at the start of `frame`, for a payload of `length` bytes that follows it
+ * there (encoders leave room for it, so the payload is never copied into its frame). The caller
+ * has checked `length <= maxPayload`.
+ */
+export const writeHeader = (
   wireVersion: WireVersion,
   flags: number,
-  payload: Uint8Array,
-): Uint8Array => {
+  frame: Uint8Array,
+  length: number,
+): void => {
   const framing = FRAMINGS[wireVersion];
-  const frame = new Uint8Array(framing.headerSize + payload.length);
   frame[0] = framing.version;
   frame[1] = flags;
-  framing.writeLength(frame, payload.length);
-  frame.set(payload, framing.headerSize);
-  return frame;
+  framing.writeLength(frame, length);
 };
 
 /**

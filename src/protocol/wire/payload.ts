@@ -25,6 +25,7 @@ export const encodeMessagePayload = (
 /** Payload of a `BATCH`-flag frame: a CBOR array of message maps. */
 export const encodeBatchPayload = (
   msgs: readonly ChannelMsg[],
+  reserve = 0,
 ): Either<EncodeError, Uint8Array> => {
   const maps: unknown[] = [];
   for (const msg of msgs) {
@@ -32,7 +33,7 @@ export const encodeBatchPayload = (
     if (wire._tag === "Left") return wire;
     maps.push(wire.right);
   }
-  return encodeCbor(maps);
+  return encodeCbor(maps, reserve);
 };
 
 /** Decoders accept both the single-message and the `BATCH`-flag form (spec §13.2.1). */
