@@ -179,12 +179,19 @@ export const createEngine = (options: EngineOptions): Engine => {
       loop.hold(() => {
         for (const input of inputs) loop.enqueue(input);
       }),
-    defer:
-      scheduler === asyncScheduler
-        ? (fn) => queueMicrotask(fn)
-        : (fn) => {
-            scheduler.schedule(fn);
-          },
+    defer: (fn) => {
+      if (scheduler !== asyncScheduler) {
+        const action = scheduler.schedule(fn);
+        return () => action.unsubscribe();
+      }
+      let live = true;
+      queueMicrotask(() => {
+        if (live) fn();
+      });
+      return () => {
+        live = false;
+      };
+    },
   });
   /** Every input enters here: commits noted earlier go first (§5.3.6). */
   const enqueue = (input: Input): void => {

@@ -40,14 +40,17 @@ export interface LocalCommitsOptions {
   readonly versionOf: (docId: DocId) => VersionVector | undefined;
   /** Queues inputs in order and handles them (one drain for all of them). */
   readonly deliver: (inputs: readonly Input[]) => void;
-  /** Runs `fn` once the committing code has returned (a microtask, or the test scheduler). */
-  readonly defer: (fn: () => void) => void;
+  /**
+   * Runs `fn` once the committing code has returned (a microtask, or the test scheduler);
+   * returns how to cancel it (`close` does, so nothing scheduled outlives the engine).
+   */
+  readonly defer: (fn: () => void) => () => void;
 }
 
 export const createLocalCommits = (options: LocalCommitsOptions): LocalCommits => {
   // Insertion order is kept: documents are handed over in the order they were first committed.
   let pending = new Set<DocId>();
-  let scheduled = false;
+  let cancel: (() => void) | undefined;
   let closed = false;
 
   const flush = (): void => {
@@ -70,16 +73,17 @@ export const createLocalCommits = (options: LocalCommitsOptions): LocalCommits =
         flush();
         return;
       }
-      if (scheduled) return;
-      scheduled = true;
-      options.defer(() => {
-        scheduled = false;
-        if (!closed) flush();
+      if (cancel !== undefined) return;
+      cancel = options.defer(() => {
+        cancel = undefined;
+        flush();
       });
     },
     flush,
     close() {
       closed = true;
+      cancel?.();
+      cancel = undefined;
       pending = new Set();
     },
   };

@@ -20,7 +20,10 @@ const harness = (busy = false) => {
       return versions.get(docId);
     },
     deliver: (inputs) => delivered.push([...inputs]),
-    defer: (fn) => deferred.push(fn),
+    defer: (fn) => {
+      deferred.push(fn);
+      return () => deferred.splice(deferred.indexOf(fn), 1);
+    },
   });
   const runDeferred = () => {
     for (const fn of deferred.splice(0)) fn();
@@ -34,7 +37,14 @@ const harness = (busy = false) => {
     flush: () => base.flush(),
     close: () => base.close(),
   };
-  return { commits, delivered, runDeferred, reads: () => reads, versions };
+  return {
+    commits,
+    delivered,
+    runDeferred,
+    reads: () => reads,
+    versions,
+    scheduled: () => deferred.length,
+  };
 };
 
 describe("local commits", () => {
@@ -79,9 +89,10 @@ describe("local commits", () => {
   });
 
   it("after close nothing is handed over", () => {
-    const { commits, delivered, runDeferred } = harness();
+    const { commits, delivered, runDeferred, scheduled } = harness();
     commits.note("a", { "1": 1 });
     commits.close();
+    expect(scheduled()).toBe(0); // the deferred hand-over is cancelled, not left to run
     runDeferred();
     commits.note("a", { "1": 2 });
     commits.flush();
@@ -130,6 +141,21 @@ describe("local commits in the engine", () => {
     await Promise.resolve();
     expect(localChanges(inputs)).toEqual([{ "1": 1 }, { "1": 2 }]);
     await engine.close();
+  });
+
+  it("close() leaves no deferred hand-over on the scheduler", async () => {
+    const scheduler = new TestScheduler(() => undefined);
+    const engine = createEngine({
+      identity: { peerId: "1", type: "user" },
+      scheduler,
+      heartbeatMs: 0,
+    });
+    const doc = engine.docs.ensure("d");
+    doc.getText("t").insert(0, "x");
+    doc.commit();
+    expect(scheduler.actions).toHaveLength(1);
+    await engine.close();
+    expect(scheduler.actions).toHaveLength(0);
   });
 
   it("close() hands over what was committed just before it", async () => {
