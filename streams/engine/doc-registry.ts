@@ -128,9 +128,9 @@ export const createDocRegistry = (
     imported(docId, from, to, bytes) {
       const entry = docs.get(docId);
       if (entry === undefined) return;
-      // Commits are settled before any import can run (the engine hands them over first);
-      // should one slip through, its bytes must not pose as a delta across the import.
-      if (entry.commits !== undefined) entry.commits = { ...entry.commits, count: 2 };
+      // The engine settles commits before any import can run; should one slip through, the
+      // import's `from` already includes it, so its own bytes are simply no longer a delta.
+      entry.commits = undefined;
       entry.delta = versionsEqual(from, to) ? entry.delta : { from, to, bytes };
       entry.known = to;
     },

@@ -149,18 +149,9 @@ export class PresenceRoom {
     this.event = undefined;
     let changed = false;
     let refreshed = false;
-    const seen = new Set<string>();
     let ownTouched = false;
-    const refresh = (key: string): void => {
-      this.refreshedAt.set(key, now);
-      this.expired.delete(key);
-      this.tombstones.delete(key);
-      refreshed = true;
-      if (from !== undefined) this.addVia(key, from);
-    };
     const stale: string[] = [];
     for (const key of added) {
-      seen.add(key);
       if (key === this.own) {
         ownTouched = true;
         continue;
@@ -176,10 +167,9 @@ export class PresenceRoom {
       }
       this.setValue(key, this.store.get(key));
       changed = true;
-      refresh(key);
+      refreshed = this.refresh(key, now, from);
     }
     for (const key of updated) {
-      seen.add(key);
       if (key === this.own) {
         ownTouched = true;
         continue;
@@ -189,10 +179,9 @@ export class PresenceRoom {
         changed = true;
         this.setValue(key, value); // a mere re-stamp keeps the value, and `peers()` its map
       }
-      refresh(key);
+      refreshed = this.refresh(key, now, from);
     }
     for (const key of removed) {
-      seen.add(key);
       if (key === this.own) {
         ownTouched = true;
         continue;
@@ -202,16 +191,18 @@ export class PresenceRoom {
       this.tombstones.set(key, now);
       changed = true;
     }
-    if (seen.size > 0) this.encoded = undefined;
+    const named = added.length + updated.length + removed.length;
+    if (named > 0) this.encoded = undefined;
     if (ownTouched) this.restoreOwn();
     if (stale.length > 0) this.rebuildWithout(new Set(stale));
     // The encoding starts with its entry count (§8.2): when every entry changed something, the
     // event named them all. Otherwise the unchanged ones still count for refresh (a copy sent by
     // its owner) and for departure bookkeeping (which channels can deliver a key).
-    if (seen.size !== leb128(data)) {
+    if (named !== leb128(data)) {
+      const seen = new Set([...added, ...updated, ...removed]);
       for (const key of this.keysOf(data)) {
         if (seen.has(key) || key === this.own || !this.values.has(key)) continue;
-        if (key === encoder) refresh(key);
+        if (key === encoder) refreshed = this.refresh(key, now, from);
         else if (from !== undefined) this.addVia(key, from);
       }
       // Loro also keeps tombstones of keys we never held; we do not carry them (nothing to
@@ -309,6 +300,15 @@ export class PresenceRoom {
     this.unsubscribe = next.subscribe((event: StoreEvent) => {
       this.event = event;
     });
+  }
+
+  /** A foreign entry is alive as of `now`; returns true (the outcome's `refreshed`). */
+  private refresh(key: string, now: number, from: PeerId | undefined): true {
+    this.refreshedAt.set(key, now);
+    this.expired.delete(key);
+    this.tombstones.delete(key);
+    if (from !== undefined) this.addVia(key, from);
+    return true;
   }
 
   private addVia(key: string, from: PeerId): void {
