@@ -17,4 +17,7 @@ export default {
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   testTimeout: 30000,
+  // Real redis-server and PostgreSQL on free ports, Chromium's path: test/services/.
+  globalSetup: "<rootDir>/test/services/global-setup.mjs",
+  globalTeardown: "<rootDir>/test/services/global-teardown.mjs",
 };
