@@ -15,14 +15,12 @@ export {
   type EffectContext,
   ofType,
 } from "./effects/index.js";
-export type { DocRegistry } from "./engine/doc-registry.js";
 export {
   createEngine,
   type Engine,
   type EngineOptions,
   HEARTBEAT_MS,
 } from "./engine/engine.js";
-export type { EngineEvent, EngineEventType } from "./engine/events.js";
 export { docVersion, fromLoroVersion, toLoroVersion } from "./loro-version.js";
 export {
   type MessageRejected,
@@ -44,6 +42,8 @@ export {
 } from "./operators/rate-limit.js";
 export { type ReplayOptions, recordInputs, replay } from "./operators/replay.js";
 export { type SynchronizeOptions, synchronize, type Transition } from "./operators/synchronize.js";
+export type { Delta, DocRegistry } from "./ports/doc-registry.js";
+export type { EngineEvent, EngineEventType } from "./ports/events.js";
 export type { Presence } from "./presence/presence.js";
 export {
   PRESENCE_TIMEOUT_MS,

@@ -29,8 +29,8 @@ import { isSyncedWith, type ReadyState } from "../src/program/readiness.js";
 import { peerIdFromBytes, validateLocalIdentity } from "../src/protocol/index.js";
 import type { DocId, Identity, PeerType } from "../src/protocol/messages.js";
 import { createEngine, type Engine, type EngineOptions } from "./engine/engine.js";
-import type { EngineEvent } from "./engine/events.js";
 import { docVersion } from "./loro-version.js";
+import type { EngineEvent } from "./ports/events.js";
 import { createPresence, type Presence } from "./presence/presence.js";
 
 /** Permission predicates as the application writes them: with the live document. */

@@ -63,11 +63,16 @@ export type Command =
       readonly fromPeerId: PeerId;
       readonly channelId: ChannelId;
     }
+  /**
+   * Apply received presence payloads (§8.5). `fromPeerId`: the peer whose channel delivered
+   * them (keys learned only through it go when it departs, D-5).
+   */
   | {
       readonly type: "apply-presence";
       readonly docId: DocId;
       readonly entries: readonly PresenceEntry[];
       readonly channelId: ChannelId;
+      readonly fromPeerId?: PeerId;
     }
   /** Queue the (doc, namespace) store's encoding to the channels (§8.3). */
   | {
@@ -84,9 +89,24 @@ export type Command =
       readonly docIds: readonly DocId[];
       readonly hops: number;
     }
-  /** A peer's last channel closed (§8.7). */
-  | { readonly type: "remove-peer-presence"; readonly peerId: PeerId }
+  /**
+   * A peer's last channel closed (§8.7): delete its keys, and send each store it had an entry
+   * in (the tombstone), followed by the zero-length removal signal, to the targets of that doc.
+   * `targets`: per doc someone subscribed to, the channels presence goes to (storage excluded,
+   * N-19); a doc missing from it has no one to tell.
+   */
+  | {
+      readonly type: "remove-peer-presence";
+      readonly peerId: PeerId;
+      readonly targets: readonly PresenceTargets[];
+    }
   | { readonly type: "stop-channel"; readonly channelId: ChannelId }
   | { readonly type: "emit"; readonly event: ProgramEvent };
 
 export type CommandType = Command["type"];
+
+/** The channels presence news about a document goes to. */
+export interface PresenceTargets {
+  readonly docId: DocId;
+  readonly channelIds: readonly ChannelId[];
+}

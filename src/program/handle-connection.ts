@@ -11,6 +11,7 @@ import type {
 } from "../protocol/messages.js";
 import { docsInOrder, docsToOffer, shouldRequestOnReconnect } from "./algorithms.js";
 import { type Ctx, emit, requestSync, updateDoc } from "./context.js";
+import { peerDeparture } from "./handle-presence.js";
 import {
   type Channel,
   type DocState,
@@ -53,8 +54,7 @@ const detachFromPeer = (ctx: Ctx, channel: Channel): void => {
   if (peer === undefined || !peer.channels.includes(channel.channelId)) return;
   const channels = peer.channels.filter((id) => id !== channel.channelId);
   ctx.model = setPeer(ctx.model, { ...peer, channels });
-  if (channels.length === 0)
-    emit(ctx, { type: "remove-peer-presence", peerId: peer.identity.peerId });
+  if (channels.length === 0) emit(ctx, peerDeparture(ctx, peer.identity.peerId));
 };
 
 /** §6.3 */

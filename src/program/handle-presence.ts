@@ -2,16 +2,42 @@
  * Presence bookkeeping: spec §6.13 (ephemeral received), §6.19 (heartbeat), §6.20 (local change).
  * The stores themselves live in the presence effect; the program decides who gets what.
  */
-import type { ChannelId, DocId, EphemeralMsg } from "../protocol/messages.js";
+import type {
+  ChannelId,
+  DocId,
+  EphemeralMsg,
+  PeerId,
+  PresenceEntry,
+} from "../protocol/messages.js";
 import { presenceFanout } from "./algorithms.js";
+import type { Command, PresenceTargets } from "./commands.js";
 import { type Ctx, emit } from "./context.js";
 import { type Channel, type DocState, getChannel, getDoc } from "./model.js";
 import { pmapForEach } from "./pmap.js";
 
+/**
+ * §8.5: apply received payloads, naming the peer whose channel delivered them (keys learned
+ * only through it go when it departs, D-5).
+ */
+export const applyPresence = (
+  channel: Channel,
+  docId: DocId,
+  entries: readonly PresenceEntry[],
+): Command =>
+  channel.peerId === undefined
+    ? { type: "apply-presence", docId, entries, channelId: channel.channelId }
+    : {
+        type: "apply-presence",
+        docId,
+        entries,
+        channelId: channel.channelId,
+        fromPeerId: channel.peerId,
+      };
+
 /** §6.13: apply, then relay with one hop less to the other subscribed channels. */
 export const handleEphemeral = (ctx: Ctx, channel: Channel, message: EphemeralMsg): void => {
   const { docId, hopsRemaining, stores } = message;
-  emit(ctx, { type: "apply-presence", docId, entries: stores, channelId: channel.channelId });
+  emit(ctx, applyPresence(channel, docId, stores));
   if (hopsRemaining <= 0) return;
   // One message object for every target: the wire encoder then encodes it once.
   const relay: EphemeralMsg = {
@@ -64,4 +90,17 @@ export const handleEphemeralLocalChange = (ctx: Ctx, docId: DocId, namespace: st
   const channelIds = presenceTargets(ctx, docId);
   if (channelIds.length === 0) return;
   emit(ctx, { type: "broadcast-presence", docId, namespace, hops: 1, channelIds });
+};
+
+/**
+ * §8.7: a peer's last channel closed. The targets are computed now, from the model in which the
+ * peer has no channel left: every doc someone subscribed to, with its presence fan-out.
+ */
+export const peerDeparture = (ctx: Ctx, peerId: PeerId): Command => {
+  const targets: PresenceTargets[] = [];
+  pmapForEach(ctx.model.subscribers, (_, docId) => {
+    const channelIds = presenceTargets(ctx, docId);
+    if (channelIds.length > 0) targets.push({ docId, channelIds });
+  });
+  return { type: "remove-peer-presence", peerId, targets };
 };

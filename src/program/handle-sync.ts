@@ -31,6 +31,7 @@ import {
   updateDoc,
   updatePeerDoc,
 } from "./context.js";
+import { applyPresence } from "./handle-presence.js";
 import {
   type Channel,
   type DocState,
@@ -102,7 +103,7 @@ export const handleSyncRequest = (ctx: Ctx, from: From, message: SyncRequestMsg)
   }
 
   for (const entry of message.ephemeral ?? []) {
-    emit(ctx, { type: "apply-presence", docId, entries: [entry], channelId: channel.channelId });
+    emit(ctx, applyPresence(channel, docId, [entry]));
     for (const target of presenceFanout(ctx.model, docId, channel.channelId)) {
       emit(ctx, {
         type: "send",
@@ -189,7 +190,7 @@ export const handleSyncResponse = (ctx: Ctx, from: From, message: SyncResponseMs
   }
   const entries = message.ephemeral ?? [];
   if (entries.length > 0) {
-    emit(ctx, { type: "apply-presence", docId, entries, channelId: from.channel.channelId });
+    emit(ctx, applyPresence(from.channel, docId, entries));
   }
   const doc = getDoc(ctx.model, docId);
   const pending = doc?.pendingStorageChannels ?? [];

@@ -1,11 +1,10 @@
 /**
  * Presence commands (§8.3–8.7) against the presence registry: apply what peers send, broadcast
  * our stores, refresh them on heartbeat and handshake, and clean up after a departed peer.
+ * Every decision (who gets what, with how many hops) is in the command; this interprets it.
  * (Heartbeats arrive here with hops 0: see `handleHeartbeat` in the program.)
  */
 import { ignoreElements, tap } from "rxjs";
-import { presenceFanout } from "../../src/program/algorithms.js";
-import { getChannel } from "../../src/program/model.js";
 import type { ChannelId, DocId } from "../../src/protocol/messages.js";
 import { type CommandOf, type Effect, type EffectContext, ofType } from "./effect.js";
 
@@ -34,11 +33,9 @@ const run = (
   >,
 ): void => {
   switch (command.type) {
-    case "apply-presence": {
-      const from = getChannel(context.model(), command.channelId)?.peerId;
-      context.presence.apply(command.docId, command.entries, from);
+    case "apply-presence":
+      context.presence.apply(command.docId, command.entries, command.fromPeerId);
       return;
-    }
     case "broadcast-presence":
       // A local change sends our own entry alone, never re-stamped (§8.6). The reference sends
       // the whole store (N-7); receivers merge entry by entry, so they cannot tell, and a room
@@ -57,12 +54,12 @@ const run = (
       return;
     }
     case "remove-peer-presence": {
-      const model = context.model();
-      for (const { docId, namespace } of context.presence.removePeer(command.peerId)) {
-        // Storage channels drop presence anyway (N-19).
-        const targets = presenceFanout(model, docId).filter(
-          (id) => getChannel(model, id)?.kind !== "storage",
-        );
+      const removed = context.presence.removePeer(command.peerId);
+      if (removed.length === 0) return;
+      const targetsOf = new Map(command.targets.map((t) => [t.docId, t.channelIds]));
+      for (const { docId, namespace } of removed) {
+        const targets = targetsOf.get(docId);
+        if (targets === undefined) continue;
         // The tombstone travels in the store's encoding (what reference peers act on); the
         // zero-length entry is the removal signal D-5 receivers act on. Same flush, store first.
         sendStore(context, docId, namespace, 1, targets);

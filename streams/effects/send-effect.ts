@@ -17,8 +17,8 @@ import {
   isEmptyVersion,
   type VersionVector,
 } from "../../src/protocol/version-vector.js";
-import type { Delta } from "../engine/doc-registry.js";
 import { docVersion, exportFrom } from "../loro-version.js";
+import type { Delta } from "../ports/doc-registry.js";
 import { type CommandOf, type Effect, type EffectContext, ofType } from "./effect.js";
 
 /** A3 steps 2–5. */

@@ -1,18 +1,36 @@
 /**
- * Connections from transports become channels: a channel id each, `channel-added` (and
- * `establish-channel` for the side that initiates), every incoming frame validated with the
- * protocol codecs, and `channel-removed` when the connection ends. Invalid frames become events
- * and are dropped; a peer that keeps sending them is disconnected with a clear reason.
+ * Connections from transports become channels, as one Observable of inputs per connection:
+ *
+ * ```
+ * connection:  --(open)--f1--f2--|           f: frames; | the connection ends
+ * inputs:      --A-------m1--m2--R           A = channel-added (+ establish-channel when we
+ *                                            initiate), m = each valid message, R = channel-removed
+ * ```
+ *
+ * `channel-added` is emitted before `incoming$` is subscribed, so it is handled before any frame
+ * the connection delivers (at once, or queued behind it by `runToCompletion`, where it takes
+ * the priority lane). Every frame is validated with the protocol codecs; invalid frames become
+ * events and are dropped, and a peer that keeps sending them is disconnected with a clear
+ * reason. A channel's stream completes when the engine forgets it (after `stop-channel`).
  */
-import { type SchedulerLike, Subscription } from "rxjs";
+import {
+  catchError,
+  EMPTY,
+  merge,
+  mergeMap,
+  Observable,
+  type SchedulerLike,
+  type Subscription,
+} from "rxjs";
 import type { Input } from "../../src/program/inputs.js";
 import { decodeInbound } from "../../src/protocol/index.js";
 import type { ChannelId, ChannelMsg } from "../../src/protocol/messages.js";
+import type { EngineEvent } from "../ports/events.js";
 import type { Connection, Transport } from "../transport.js";
-import type { EngineEvent } from "./events.js";
 
 export interface ConnectionRegistry {
-  attachTransport(transport: Transport): Subscription;
+  /** Every channel's inputs: subscribe once; unsubscribing stops listening to every transport. */
+  readonly inputs$: Observable<Input | readonly Input[]>;
   get(channelId: ChannelId): Connection | undefined;
   all(): Connection[];
   forget(channelId: ChannelId): void;
@@ -21,108 +39,122 @@ export interface ConnectionRegistry {
 
 interface Entry {
   readonly connection: Connection;
-  readonly subscription: Subscription;
+  /** Ends the channel's input stream. */
+  readonly end: () => void;
   invalid: number[];
 }
 
-export const createConnectionRegistry = (deps: {
+export interface ConnectionRegistryOptions {
+  readonly transports: readonly Transport[];
   readonly scheduler: SchedulerLike;
-  readonly enqueue: (input: Input) => void;
   /**
-   * Where a validated message goes: straight to the run loop when absent (the synchronous,
-   * zero-cost path), or through the middleware gate (spec §10).
+   * Where a validated message goes instead of the channel's stream (the middleware gate, spec
+   * §10). Absent: straight into the stream (the synchronous, zero-cost path).
    */
-  readonly receive?: (channelId: ChannelId, message: ChannelMsg) => void;
-  readonly hold: (fn: () => void) => void;
+  readonly screen?: (channelId: ChannelId, message: ChannelMsg) => void;
   readonly report: (event: EngineEvent) => void;
   readonly maxInvalidMessages: number;
   readonly invalidWindowMs: number;
-}): ConnectionRegistry => {
+}
+
+export const createConnectionRegistry = (
+  options: ConnectionRegistryOptions,
+): ConnectionRegistry => {
   const entries = new Map<ChannelId, Entry>();
   let nextChannelId = 1;
-  const receive =
-    deps.receive ??
-    ((channelId: ChannelId, message: ChannelMsg) =>
-      deps.enqueue({ type: "message-received", channelId, message }));
 
   const onInvalid = (channelId: ChannelId, entry: Entry): void => {
-    const now = deps.scheduler.now();
-    entry.invalid = entry.invalid.filter((t) => t > now - deps.invalidWindowMs);
+    const now = options.scheduler.now();
+    entry.invalid = entry.invalid.filter((t) => t > now - options.invalidWindowMs);
     entry.invalid.push(now);
-    if (entry.invalid.length <= deps.maxInvalidMessages) return;
-    const reason = `more than ${deps.maxInvalidMessages} invalid messages in ${deps.invalidWindowMs} ms`;
-    deps.report({ type: "channel-closed-for-garbage", channelId, reason });
+    if (entry.invalid.length <= options.maxInvalidMessages) return;
+    const reason = `more than ${options.maxInvalidMessages} invalid messages in ${options.invalidWindowMs} ms`;
+    options.report({ type: "channel-closed-for-garbage", channelId, reason });
     entry.connection.close(reason);
   };
 
-  const attach = (connection: Connection): void => {
-    const channelId = nextChannelId++;
-    // Held, so that `channel-added` is handled before any frame the connection delivers at once.
-    deps.hold(() => {
-      deps.enqueue({
+  const channel$ = (connection: Connection): Observable<Input | readonly Input[]> =>
+    new Observable<Input | readonly Input[]>((subscriber) => {
+      const channelId = nextChannelId++;
+      const entry: Entry = { connection, end: () => subscriber.complete(), invalid: [] };
+      entries.set(channelId, entry);
+      const added: Input = {
         type: "channel-added",
         channelId,
         kind: connection.kind,
         adapterType: connection.adapterType,
-      });
-      if (connection.initiator) deps.enqueue({ type: "establish-channel", channelId });
-      const entry: Entry = { connection, subscription: new Subscription(), invalid: [] };
-      entries.set(channelId, entry);
-      entry.subscription.add(
+      };
+      subscriber.next(
+        connection.initiator ? [added, { type: "establish-channel", channelId }] : added,
+      );
+      const screen = options.screen;
+      const removed = (): void => {
+        if (entries.get(channelId) === entry)
+          subscriber.next({ type: "channel-removed", channelId });
+      };
+      const subscriptions: Subscription[] = [];
+      if (subscriber.closed) return;
+      subscriptions.push(
         connection.incoming$.subscribe({
           next: (frame) => {
             const { messages, errors } = decodeInbound(frame);
             for (const error of errors) {
-              deps.report({ type: "invalid-message", channelId, error });
+              options.report({ type: "invalid-message", channelId, error });
               onInvalid(channelId, entry);
             }
-            for (const message of messages) receive(channelId, message);
+            for (const message of messages) {
+              if (screen !== undefined) screen(channelId, message);
+              else subscriber.next({ type: "message-received", channelId, message });
+            }
           },
-          complete: () => closed(channelId),
-          error: () => closed(channelId),
+          complete: removed,
+          error: removed,
         }),
       );
       if (connection.problems$ !== undefined) {
-        entry.subscription.add(
+        subscriptions.push(
           connection.problems$.subscribe((problem) =>
-            deps.report({ type: "transport-problem", channelId, problem }),
+            options.report({ type: "transport-problem", channelId, problem }),
           ),
         );
       }
+      // The entry stays until `forget` or `closeAll`: `closeAll` closes what it holds.
+      return () => {
+        for (const subscription of subscriptions) subscription.unsubscribe();
+      };
     });
-  };
 
-  const closed = (channelId: ChannelId): void => {
-    if (!entries.has(channelId)) return;
-    deps.enqueue({ type: "channel-removed", channelId });
-  };
+  // A transport that fails (no WebSocket constructor, a locked store…) is reported, not
+  // thrown; the channels it already opened carry on.
+  const transport$ = (transport: Transport): Observable<Input | readonly Input[]> =>
+    transport.pipe(
+      catchError((error: unknown) => {
+        options.report({
+          type: "transport-problem",
+          problem: {
+            code: "transport_failed",
+            message: error instanceof Error ? error.message : String(error),
+          },
+        });
+        return EMPTY;
+      }),
+      mergeMap(channel$),
+    );
 
   return {
-    // A transport that fails (no WebSocket constructor, a locked store…) is reported, not thrown.
-    attachTransport: (transport) =>
-      transport.subscribe({
-        next: attach,
-        error: (error: unknown) =>
-          deps.report({
-            type: "transport-problem",
-            problem: {
-              code: "transport_failed",
-              message: error instanceof Error ? error.message : String(error),
-            },
-          }),
-      }),
+    inputs$: merge(...options.transports.map(transport$)),
     get: (channelId) => entries.get(channelId)?.connection,
     all: () => [...entries.values()].map((e) => e.connection),
     forget(channelId) {
       const entry = entries.get(channelId);
       if (entry === undefined) return;
       entries.delete(channelId);
-      entry.subscription.unsubscribe();
+      entry.end();
     },
     closeAll() {
       for (const [channelId, entry] of entries) {
         entries.delete(channelId);
-        entry.subscription.unsubscribe();
+        entry.end();
         entry.connection.close("engine closed");
       }
     },

@@ -1,19 +1,27 @@
 /**
- * The engine: transports' connections, local commits, timers and API calls become inputs; the
- * run loop feeds them one at a time through `synchronize` (scan over the pure `update`); each
- * transition's commands go to the effects, whose feedback re-enters the loop; at quiescence the
- * outbox is flushed and ready-state changes are emitted (spec §5.3, §9, §11.2).
+ * The engine, one pipeline:
+ *
+ * ```
+ * merge(connections' inputs, screened messages, local commits, heartbeat, API calls)
+ *   → runToCompletion({ feedback$: effects' feedback })   ordering, spec §5.3
+ *   → foldInputs(model0)                                   scan(update)
+ *   → each transition: model$, its commands → commands$ → effects (→ feedback$)
+ *     QUIESCENT: outbox flush (one frame per channel, §9.1), ready-state changes (§11.2)
+ * ```
  */
 import {
   asyncScheduler,
   BehaviorSubject,
   catchError,
+  EMPTY,
   interval,
+  map,
   merge,
   type Observable,
   type SchedulerLike,
   Subject,
   Subscription,
+  tap,
 } from "rxjs";
 import type { Command } from "../../src/program/commands.js";
 import type { Input } from "../../src/program/inputs.js";
@@ -26,23 +34,22 @@ import {
   type Identity,
   isEstablishmentMsg,
 } from "../../src/protocol/messages.js";
-import { defaultEffects, type Effect, type EffectContext } from "../effects/index.js";
+import { defaultEffects } from "../effects/index.js";
 import type { Middleware } from "../middleware/middleware.js";
 import { createMiddlewareGate } from "../middleware/middleware-gate.js";
-import { synchronize, type Transition } from "../operators/synchronize.js";
-import {
-  createPresenceRegistry,
-  PRESENCE_TIMEOUT_MS,
-  type PresenceRegistry,
-} from "../presence/presence-registry.js";
+import { isQuiescent, type Quiescent, runToCompletion } from "../operators/run-to-completion.js";
+import { foldInputs, type Transition } from "../operators/synchronize.js";
+import type { DocRegistry } from "../ports/doc-registry.js";
+import type { Effect, EffectContext } from "../ports/effect-context.js";
+import type { EngineEvent } from "../ports/events.js";
+import type { PresenceRegistry } from "../ports/presence-registry.js";
+import { createPresenceRegistry, PRESENCE_TIMEOUT_MS } from "../presence/presence-registry.js";
 import type { Transport } from "../transport.js";
-import { type ConnectionRegistry, createConnectionRegistry } from "./connections.js";
-import { createDocRegistry, type DocRegistry } from "./doc-registry.js";
-import type { EngineEvent } from "./events.js";
+import { createConnectionRegistry } from "./connections.js";
+import { createDocRegistry } from "./doc-registry.js";
 import { createLocalCommits } from "./local-commits.js";
 import { createOutbox } from "./outbox.js";
 import { createReadinessTracker } from "./readiness-tracker.js";
-import { createRunLoop } from "./run-loop.js";
 
 export interface EngineOptions {
   readonly identity: Identity;
@@ -87,7 +94,7 @@ export interface Engine {
   readonly scheduler: SchedulerLike;
   model(): Model;
   readyStates(docId: DocId): ReadyState[];
-  /** Hands an input to the run loop (API calls: doc-ensure, doc-delete, presence changes). */
+  /** Hands an input to the pipeline (API calls: doc-ensure, doc-delete, presence changes). */
   dispatch(input: Input): void;
   /** Resolves when every connection has made durable what it accepted (storage). */
   flush(): Promise<void>;
@@ -109,6 +116,8 @@ export const createEngine = (options: EngineOptions): Engine => {
   const model$ = new BehaviorSubject<Model>(initial);
   const transitions$ = new Subject<Transition>();
   let closed = false;
+  /** A transition or quiescence is being handled: effects and event handlers are running. */
+  let handling = false;
 
   const report = (event: EngineEvent): void => {
     if (!closed) events$.next(event);
@@ -128,6 +137,14 @@ export const createEngine = (options: EngineOptions): Engine => {
         error: `${docId}/${namespace}: ${error}`,
       }),
   });
+
+  // ── Sources ────────────────────────────────────────────────────────────────────────────────
+  /** API calls (`dispatch`). */
+  const api$ = new Subject<Input>();
+  /** Local commits, handed over per document (see local-commits.ts). */
+  const commits$ = new Subject<readonly Input[]>();
+  /** Messages that passed the middleware (spec §10), which may answer later than they arrived. */
+  const screened$ = new Subject<Input>();
   const gate = options.middleware?.length
     ? createMiddlewareGate({
         middleware: options.middleware,
@@ -139,46 +156,27 @@ export const createEngine = (options: EngineOptions): Engine => {
           return peer === undefined ? undefined : peerContext(peer, channel);
         },
         docOf: (docId) => docs.get(docId),
-        deliver: (channelId, message) => enqueue({ type: "message-received", channelId, message }),
+        deliver: (channelId, message) =>
+          screened$.next({ type: "message-received", channelId, message }),
         rejected: (event) => report({ type: "message-rejected", ...event }),
       })
     : undefined;
   const docs = createDocRegistry(identity.peerId, (docId) => localCommits.note(docId));
-  const connections: ConnectionRegistry = createConnectionRegistry({
+  const connections = createConnectionRegistry({
+    transports: options.transports ?? [],
     scheduler,
-    enqueue: (input) => enqueue(input),
-    ...(gate !== undefined ? { receive: gate.receive } : {}),
-    hold: (fn) => loop.hold(fn),
+    ...(gate !== undefined ? { screen: gate.receive } : {}),
     report,
     maxInvalidMessages: options.maxInvalidMessages ?? 100,
     invalidWindowMs: options.invalidWindowMs ?? 10_000,
   });
-
-  const loop = createRunLoop({
-    handle: (input) => inputs$.next(input),
-    quiesce: () => {
-      outbox.flush((channelId, message) => connections.get(channelId)?.send(message));
-      // Ready states cost a computation per touched doc: only when someone listens.
-      if (!events$.observed) readiness.reset();
-      else
-        readiness.collect(model$.value, (docId, states) =>
-          report({ type: "ready-state-changed", docId, readyStates: states }),
-        );
-    },
-    onError: (error, input) =>
-      report({ type: "effect-error", command: input?.type ?? "quiesce", error: String(error) }),
-  });
-
-  // Commits made while the loop is idle are coalesced per doc until the committing code returns.
-  // With the default scheduler that is a microtask (asyncScheduler's zero delay would be a
-  // timer, ≥ 1 ms); any other scheduler decides itself (a TestScheduler: the same frame).
+  // Commits made while nothing is handled are coalesced per doc until the committing code
+  // returns. With the default scheduler that is a microtask (asyncScheduler's zero delay would
+  // be a timer, ≥ 1 ms); any other scheduler decides itself (a TestScheduler: the same frame).
   const localCommits = createLocalCommits({
-    busy: () => !loop.idle,
+    busy: () => handling,
     versionOf: (docId) => docs.settle(docId),
-    deliver: (inputs) =>
-      loop.hold(() => {
-        for (const input of inputs) loop.enqueue(input);
-      }),
+    deliver: (inputs) => commits$.next(inputs),
     defer: (fn) => {
       if (scheduler !== asyncScheduler) {
         const action = scheduler.schedule(fn);
@@ -193,12 +191,11 @@ export const createEngine = (options: EngineOptions): Engine => {
       };
     },
   });
-  /** Every input enters here: commits noted earlier go first (§5.3.6). */
-  const enqueue = (input: Input): void => {
-    localCommits.flush();
-    loop.enqueue(input);
-  };
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  const heartbeat$: Observable<Input> =
+    heartbeatMs > 0 ? interval(heartbeatMs, scheduler).pipe(map(() => HEARTBEAT)) : EMPTY;
 
+  // ── Effects ────────────────────────────────────────────────────────────────────────────────
   const context: EffectContext = {
     identity,
     docs,
@@ -215,10 +212,22 @@ export const createEngine = (options: EngineOptions): Engine => {
       outbox.discard(channelId);
       connections.forget(channelId);
     },
-    model: () => model$.value,
     report,
   };
+  // A failing effect reports and resubscribes, so one bad command never ends the feedback.
+  const effects = options.effects ?? defaultEffects;
+  const feedback$ = merge(
+    ...effects.map((effect) =>
+      effect(commands$.asObservable(), context).pipe(
+        catchError((error: unknown, caught) => {
+          report({ type: "effect-error", command: "effect", error: String(error) });
+          return caught;
+        }),
+      ),
+    ),
+  );
 
+  // ── Handling each step ─────────────────────────────────────────────────────────────────────
   /** The gate holds a channel's messages until it is established, and forgets removed ones. */
   const gateAfter = (input: Input): void => {
     if (input.type === "channel-removed") gate?.forget(input.channelId);
@@ -226,45 +235,48 @@ export const createEngine = (options: EngineOptions): Engine => {
       gate?.recheck(input.channelId);
     }
   };
+  const apply = (transition: Transition): void => {
+    model$.next(transition.model);
+    if (events$.observed) readiness.touch(transition.input);
+    if (gate !== undefined) gateAfter(transition.input);
+    transitions$.next(transition);
+    // The per-command loop stays here: effects run synchronously, feedback waits its turn.
+    for (const command of transition.commands) commands$.next(command);
+    inputs$.next(transition.input);
+  };
+  const quiesce = (): void => {
+    outbox.flush((channelId, message) => connections.get(channelId)?.send(message));
+    // Ready states cost a computation per touched doc: only when someone listens.
+    if (!events$.observed) readiness.reset();
+    else
+      readiness.collect(model$.value, (docId, states) =>
+        report({ type: "ready-state-changed", docId, readyStates: states }),
+      );
+  };
+  const handle = (step: Transition | Quiescent): void => {
+    handling = true;
+    try {
+      if (isQuiescent(step)) quiesce();
+      else apply(step);
+    } catch (error) {
+      const command = isQuiescent(step) ? "quiesce" : step.input.type;
+      report({ type: "effect-error", command, error: String(error) });
+    } finally {
+      handling = false;
+    }
+  };
 
-  // Effects subscribe before anything can emit. A failing effect reports and resubscribes, so one
-  // bad command never ends the feedback stream.
-  const effects = options.effects ?? defaultEffects;
+  // ── The pipeline ───────────────────────────────────────────────────────────────────────────
   subscriptions.add(
-    merge(
-      ...effects.map((effect) =>
-        effect(commands$.asObservable(), context).pipe(
-          catchError((error: unknown, caught) => {
-            report({ type: "effect-error", command: "effect", error: String(error) });
-            return caught;
-          }),
-        ),
-      ),
-    ).subscribe((input) => enqueue(input)),
+    merge(connections.inputs$, screened$, commits$, heartbeat$, api$)
+      .pipe(
+        // Commits noted before any other input go in first (§5.3.6).
+        tap(() => localCommits.flush()),
+        runToCompletion<Input>({ feedback$ }),
+        foldInputs(initial, options.permissions ? { permissions: options.permissions } : {}),
+      )
+      .subscribe(handle),
   );
-
-  subscriptions.add(
-    inputs$
-      .pipe(synchronize(initial, options.permissions ? { permissions: options.permissions } : {}))
-      .subscribe((transition) => {
-        model$.next(transition.model);
-        if (events$.observed) readiness.touch(transition.input);
-        if (gate !== undefined) gateAfter(transition.input);
-        transitions$.next(transition);
-        for (const command of transition.commands) commands$.next(command);
-      }),
-  );
-
-  for (const transport of options.transports ?? []) {
-    subscriptions.add(connections.attachTransport(transport));
-  }
-
-  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
-  if (heartbeatMs > 0) {
-    subscriptions.add(
-      interval(heartbeatMs, scheduler).subscribe(() => enqueue({ type: "heartbeat" })),
-    );
-  }
 
   const flush = async (): Promise<void> => {
     localCommits.flush();
@@ -283,14 +295,15 @@ export const createEngine = (options: EngineOptions): Engine => {
     scheduler,
     model: () => model$.value,
     readyStates: (docId) => readyStates(model$.value, docId),
-    dispatch: (input) => enqueue(input),
+    dispatch: (input) => {
+      if (!closed) api$.next(input);
+    },
     flush,
     async close() {
       if (closed) return;
       await flush();
       closed = true;
       localCommits.close();
-      loop.close();
       gate?.close();
       subscriptions.unsubscribe();
       connections.closeAll();
@@ -303,3 +316,5 @@ export const createEngine = (options: EngineOptions): Engine => {
     },
   };
 };
+
+const HEARTBEAT: Input = { type: "heartbeat" };

@@ -4,18 +4,12 @@
  * in the order in which channels first received a message in this cycle. Establishment messages
  * bypass the queue.
  *
- * Presence is coalesced within a flush: a `channel/ephemeral` carrying one whole-store encoding
- * (the only kind either implementation sends) supersedes an earlier queued one for the same
- * channel, doc, namespace, encoding peer and hops, since a later encoding of the same store
- * holds every entry of the earlier one, at least as new. Payloads of other encoding peers
- * (relays) are kept, and removal signals (zero-length data) are never coalesced.
+ * Presence is coalesced within a flush: a presence message whose supersession key (the
+ * program's rule, `supersessionKey`) matches an earlier queued one on the same channel replaces
+ * it; the earlier one's slot is left empty so order is kept.
  */
-import type {
-  BatchableMsg,
-  ChannelId,
-  ChannelMsg,
-  EphemeralMsg,
-} from "../../src/protocol/messages.js";
+import { supersessionKey } from "../../src/program/presence-supersession.js";
+import type { BatchableMsg, ChannelId, ChannelMsg } from "../../src/protocol/messages.js";
 
 export interface Outbox {
   queue(channelId: ChannelId, message: BatchableMsg): void;
@@ -35,14 +29,6 @@ interface ChannelQueue {
   superseded: number;
 }
 
-/** The coalescing key of a presence message, or `undefined` when it must be kept as it is. */
-const presenceKey = (message: EphemeralMsg): string | undefined => {
-  if (message.stores.length !== 1) return undefined;
-  const store = message.stores[0]!;
-  if (store.data.length === 0) return undefined;
-  return `${message.hopsRemaining}\0${store.peerId}\0${message.docId}\0${store.namespace}`;
-};
-
 export const createOutbox = (): Outbox => {
   let buffers = new Map<ChannelId, ChannelQueue>();
   const bufferOf = (channelId: ChannelId): ChannelQueue => {
@@ -57,7 +43,7 @@ export const createOutbox = (): Outbox => {
     queue(channelId, message) {
       const buffer = bufferOf(channelId);
       if (message.type === "channel/ephemeral") {
-        const key = presenceKey(message);
+        const key = supersessionKey(message);
         if (key !== undefined) {
           buffer.latest ??= new Map();
           const earlier = buffer.latest.get(key);

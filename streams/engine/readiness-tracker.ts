@@ -1,11 +1,13 @@
 /**
  * Ready-state change events (spec §11.2), computed at quiescence for the documents the cycle
- * touched only — never by scanning every document.
+ * touched only — never by scanning every document. Which inputs touch which documents is the
+ * program's rule (`readinessTouched`); this keeps the sets and the last states emitted.
  */
 import type { Input } from "../../src/program/inputs.js";
 import { getDoc, type Model } from "../../src/program/model.js";
 import { type ReadyState, readyStates } from "../../src/program/readiness.js";
-import type { ChannelMsg, DocId } from "../../src/protocol/messages.js";
+import { readinessTouched } from "../../src/program/readiness-touch.js";
+import type { DocId } from "../../src/protocol/messages.js";
 
 export interface ReadinessTracker {
   /** Notes which documents an input may have changed the readiness of. */
@@ -19,46 +21,13 @@ export interface ReadinessTracker {
   reset(): void;
 }
 
-const docIdsOf = (message: ChannelMsg, out: Set<DocId>): boolean => {
-  switch (message.type) {
-    case "channel/establish-request":
-    case "channel/establish-response":
-      return true;
-    case "channel/batch":
-      return message.messages.reduce((all, inner) => docIdsOf(inner, out) || all, false);
-    case "channel/directory-response":
-    case "channel/new-doc":
-      for (const id of message.docIds) out.add(id);
-      return false;
-    case "channel/directory-request":
-    case "channel/ephemeral": // presence never changes who has answered for a doc
-      return false;
-    default:
-      out.add(message.docId);
-      return false;
-  }
-};
-
 export const createReadinessTracker = (): ReadinessTracker => {
   const last = new Map<DocId, string>();
   let dirty = new Set<DocId>();
   let everything = false;
   return {
     touch(input) {
-      switch (input.type) {
-        case "channel-added":
-        case "channel-removed":
-        case "establish-channel":
-          everything = true;
-          return;
-        case "message-received":
-          if (docIdsOf(input.message, dirty)) everything = true;
-          return;
-        case "heartbeat":
-          return;
-        default:
-          dirty.add(input.docId);
-      }
+      if (readinessTouched(input, dirty)) everything = true;
     },
     reset() {
       if (dirty.size > 0) dirty = new Set();

@@ -14,8 +14,8 @@
  */
 import { defer, distinctUntilChanged, filter, map, type Observable, startWith } from "rxjs";
 import type { DocId, PeerId } from "../../src/protocol/messages.js";
-import type { Engine } from "../engine/engine.js";
-import type { EngineEvent } from "../engine/events.js";
+import type { EngineEvent } from "../ports/events.js";
+import type { PresenceHost } from "../ports/presence-host.js";
 
 export interface Presence<V> {
   /** Writes our value and sends it to every peer subscribed to the document (§6.20). */
@@ -35,7 +35,7 @@ export interface Presence<V> {
 
 /** Builds the view; `assertOpen` throws when the repo is closed. */
 export const createPresence = <V>(
-  engine: Engine,
+  engine: PresenceHost,
   docId: DocId,
   namespace: string,
   assertOpen: () => void,

@@ -376,7 +376,7 @@ describe("15.1 MUST (the pure core's part)", () => {
       const [, last] = update(once, channelRemoved(4));
       expect(last).toEqual([
         { type: "stop-channel", channelId: 4 },
-        { type: "remove-peer-presence", peerId: "1" },
+        { type: "remove-peer-presence", peerId: "1", targets: [{ docId: "d", channelIds: [2] }] },
       ]);
     });
 
@@ -386,7 +386,13 @@ describe("15.1 MUST (the pure core's part)", () => {
         received(3, syncRequest("d", {}, false, [presence("3")])),
       );
       expect(commands.slice(0, 3)).toEqual([
-        { type: "apply-presence", docId: "d", entries: [presence("3")], channelId: 3 },
+        {
+          type: "apply-presence",
+          docId: "d",
+          entries: [presence("3")],
+          channelId: 3,
+          fromPeerId: "3",
+        },
         {
           type: "send",
           channelId: 1,

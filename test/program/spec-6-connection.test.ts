@@ -96,7 +96,7 @@ describe("6.3 channel-removed", () => {
     const [after, commands] = update(before, channelRemoved(1));
     expect(commands).toEqual([
       { type: "stop-channel", channelId: 1 },
-      { type: "remove-peer-presence", peerId: "1" },
+      { type: "remove-peer-presence", peerId: "1", targets: [] },
     ]);
     expect(getChannel(after, 1)).toBeUndefined();
     expect(getPeer(after, "1")).toMatchObject({ identity: alice, channels: [], epoch: 1 });
@@ -133,7 +133,11 @@ describe("6.3 channel-removed", () => {
     const [after, commands] = update(before, channelRemoved(STORAGE));
     expect(commands).toEqual([
       { type: "stop-channel", channelId: STORAGE },
-      { type: "remove-peer-presence", peerId: disk.peerId },
+      {
+        type: "remove-peer-presence",
+        peerId: disk.peerId,
+        targets: [{ docId: "d", channelIds: [1] }],
+      },
       {
         type: "send-sync-response",
         channelId: 1,
@@ -171,7 +175,7 @@ describe("6.3 channel-removed", () => {
     const [after, commands] = update(before, channelRemoved(8));
     expect(commands).toEqual([
       { type: "stop-channel", channelId: 8 },
-      { type: "remove-peer-presence", peerId: "9001" },
+      { type: "remove-peer-presence", peerId: "9001", targets: [{ docId: "d", channelIds: [1] }] },
     ]);
     expect(getDoc(after, "d")?.pendingStorageChannels).toEqual([STORAGE]);
     expect(getDoc(after, "d")?.pendingNetworkRequests).toEqual([
@@ -187,7 +191,7 @@ describe("6.3 channel-removed", () => {
     const [after, commands] = update(before, channelRemoved(1));
     expect(commands).toEqual([
       { type: "stop-channel", channelId: 1 },
-      { type: "remove-peer-presence", peerId: "1" },
+      { type: "remove-peer-presence", peerId: "1", targets: [{ docId: "d", channelIds: [2] }] },
     ]);
     expect(getDoc(after, "d")?.pendingNetworkRequests).toEqual([
       { channelId: 2, requesterDocVersion: { "2": 1 }, bidirectional: false },
@@ -425,7 +429,7 @@ describe("6.4 establish-request received (responder side)", () => {
     const before = connect(node(), 1, alice);
     const [after, commands] = update(before, received(1, establishRequest(bob)));
     expect(commands).toEqual([
-      { type: "remove-peer-presence", peerId: "1" },
+      { type: "remove-peer-presence", peerId: "1", targets: [] },
       {
         type: "send-establishment",
         channelId: 1,

@@ -267,7 +267,13 @@ describe("6.13 ephemeral received", () => {
     before = subscribed(subscribed(before, 1, "d"), 2, "d");
     const [after, commands] = update(before, received(1, ephemeral("d", 2)));
     expect(commands).toEqual([
-      { type: "apply-presence", docId: "d", entries: [presence("1")], channelId: 1 },
+      {
+        type: "apply-presence",
+        docId: "d",
+        entries: [presence("1")],
+        channelId: 1,
+        fromPeerId: "1",
+      },
       {
         type: "send",
         channelId: 2,
@@ -296,7 +302,13 @@ describe("6.13 ephemeral received", () => {
     const before = subscribed(connect(connect(withDoc(node(), "d"), 1, alice), 2, bob), 2, "d");
     const [, commands] = update(before, received(1, ephemeral("d", 0)));
     expect(commands).toEqual([
-      { type: "apply-presence", docId: "d", entries: [presence("1")], channelId: 1 },
+      {
+        type: "apply-presence",
+        docId: "d",
+        entries: [presence("1")],
+        channelId: 1,
+        fromPeerId: "1",
+      },
     ]);
   });
 
@@ -304,7 +316,13 @@ describe("6.13 ephemeral received", () => {
     const before = connect(node(), 1, alice);
     const [after, commands] = update(before, received(1, ephemeral("nowhere", 1)));
     expect(commands).toEqual([
-      { type: "apply-presence", docId: "nowhere", entries: [presence("1")], channelId: 1 },
+      {
+        type: "apply-presence",
+        docId: "nowhere",
+        entries: [presence("1")],
+        channelId: 1,
+        fromPeerId: "1",
+      },
     ]);
     expect(after.documents.size).toBe(0);
   });
@@ -314,7 +332,13 @@ describe("6.13 ephemeral received", () => {
     before = subscribed(subscribed(before, STORAGE, "d"), 2, "d");
     const [, commands] = update(before, received(1, ephemeral("d", 1)));
     expect(commands).toEqual([
-      { type: "apply-presence", docId: "d", entries: [presence("1")], channelId: 1 },
+      {
+        type: "apply-presence",
+        docId: "d",
+        entries: [presence("1")],
+        channelId: 1,
+        fromPeerId: "1",
+      },
       {
         type: "send",
         channelId: 2,

@@ -201,7 +201,13 @@ describe("6.6 sync-request received", () => {
       received(1, syncRequest("d", {}, false, [presence("1"), cursor])),
     );
     expect(commands).toEqual([
-      { type: "apply-presence", docId: "d", entries: [presence("1")], channelId: 1 },
+      {
+        type: "apply-presence",
+        docId: "d",
+        entries: [presence("1")],
+        channelId: 1,
+        fromPeerId: "1",
+      },
       {
         type: "send",
         channelId: 2,
@@ -212,7 +218,7 @@ describe("6.6 sync-request received", () => {
           stores: [presence("1")],
         },
       },
-      { type: "apply-presence", docId: "d", entries: [cursor], channelId: 1 },
+      { type: "apply-presence", docId: "d", entries: [cursor], channelId: 1, fromPeerId: "1" },
       {
         type: "send",
         channelId: 2,
@@ -308,7 +314,13 @@ describe("6.7 sync-response received", () => {
     );
     expect(commands).toEqual([
       dropped(1, "channel/sync-response", "creation-denied", "d"),
-      { type: "apply-presence", docId: "d", entries: [presence("1")], channelId: 1 },
+      {
+        type: "apply-presence",
+        docId: "d",
+        entries: [presence("1")],
+        channelId: 1,
+        fromPeerId: "1",
+      },
     ]);
     expect(getDoc(after, "d")).toBeUndefined();
   });
@@ -332,7 +344,13 @@ describe("6.7 sync-response received", () => {
     );
     expect(commands).toEqual([
       dropped(1, "channel/sync-response", "mutability-denied", "d"),
-      { type: "apply-presence", docId: "d", entries: [presence("1")], channelId: 1 },
+      {
+        type: "apply-presence",
+        docId: "d",
+        entries: [presence("1")],
+        channelId: 1,
+        fromPeerId: "1",
+      },
     ]);
     expect(json(after)).toEqual(json(before));
   });
@@ -346,7 +364,13 @@ describe("6.7 sync-response received", () => {
     );
     expect(commands).toEqual([
       importOf("d", "1", 1),
-      { type: "apply-presence", docId: "d", entries: [presence("1")], channelId: 1 },
+      {
+        type: "apply-presence",
+        docId: "d",
+        entries: [presence("1")],
+        channelId: 1,
+        fromPeerId: "1",
+      },
     ]);
   });
 

@@ -1,0 +1,36 @@
+/**
+ * The documents port: what effects (and the middleware) may do with the live LoroDocs. The
+ * implementation is `engine/doc-registry.ts`.
+ */
+import type { LoroDoc } from "loro-crdt";
+import type { DocId } from "../../src/protocol/messages.js";
+import type { VersionVector } from "../../src/protocol/version-vector.js";
+
+/**
+ * Bytes that take a doc from version `from` to version `to`: the last local commit or the last
+ * import. When a peer is known to be at `from`, forwarding these bytes replaces an export (W2:
+ * the writer and the hub send exactly what they received or committed, as raw Loro would).
+ */
+export interface Delta {
+  readonly from: VersionVector;
+  readonly to: VersionVector;
+  readonly bytes: Uint8Array;
+}
+
+export interface DocRegistry {
+  get(docId: DocId): LoroDoc | undefined;
+  /** Creates (with our peer id) and watches the doc if needed. */
+  ensure(docId: DocId): LoroDoc;
+  release(docId: DocId): void;
+  ids(): IterableIterator<DocId>;
+  /**
+   * Reads the version after the local commits made since the last call (the engine calls it
+   * when it takes them) and records their delta; `undefined` for an unknown doc.
+   */
+  settle(docId: DocId): VersionVector | undefined;
+  /** Records an import: `bytes` took the doc from `from` to `to`. */
+  imported(docId: DocId, from: VersionVector, to: VersionVector, bytes: Uint8Array): void;
+  /** The bytes taking the doc from `from` to its current (tracked) version, when known. */
+  deltaFrom(docId: DocId, from: VersionVector): Delta | undefined;
+  dispose(): void;
+}
