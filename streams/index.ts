@@ -1,9 +1,9 @@
 /**
  * loro-rx: a sync engine for Loro documents, speaking loro-extended's protocol, shaped as streams.
  *
- * Layers, from the top: `createRepo` (what an application holds), `createEngine` (the run loop,
- * effects and transports), `synchronize` (the program as an RxJS operator), and the pure program
- * itself (`init`, `update`).
+ * Layers, from the top: `createRepo` (what an application holds), `createEngine` (sources merged
+ * through `runToCompletion` into the fold, effects and transports), `synchronize` (the program as
+ * an RxJS operator, ordered as spec §5.3 says), and the pure program itself (`init`, `update`).
  */
 export * from "../src/program/index.js";
 export * from "../src/protocol/index.js";
@@ -41,9 +41,22 @@ export {
   type SlidingWindowOptions,
 } from "./operators/rate-limit.js";
 export { type ReplayOptions, recordInputs, replay } from "./operators/replay.js";
-export { type SynchronizeOptions, synchronize, type Transition } from "./operators/synchronize.js";
+export {
+  isQuiescent,
+  QUIESCENT,
+  type Quiescent,
+  type RunToCompletionConfig,
+  runToCompletion,
+} from "./operators/run-to-completion.js";
+export {
+  foldInputs,
+  type SynchronizeOptions,
+  synchronize,
+  type Transition,
+} from "./operators/synchronize.js";
 export type { Delta, DocRegistry } from "./ports/doc-registry.js";
 export type { EngineEvent, EngineEventType } from "./ports/events.js";
+export type { PresenceHost } from "./ports/presence-host.js";
 export type { Presence } from "./presence/presence.js";
 export {
   PRESENCE_TIMEOUT_MS,
@@ -66,6 +79,11 @@ export type { Connection, Transport, TransportProblem } from "./transport.js";
 export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelay } from "./transports/backoff.js";
 export type { BrowserWebSocket, WebSocketConstructor } from "./transports/browser-websocket.js";
 export { type ClientState, isValidTransition } from "./transports/client-state.js";
+export {
+  type FramedConnectionConfig,
+  type FramedConnectionHandle,
+  framedConnection,
+} from "./transports/framed-connection.js";
 export { isFatalCloseCode } from "./transports/signals.js";
 export {
   DEFAULT_KEEPALIVE,

@@ -1,5 +1,5 @@
 export { docsInOrder, presenceFanout } from "./algorithms.js";
-export type { Command, CommandType } from "./commands.js";
+export type { Command, CommandType, PresenceTargets } from "./commands.js";
 export type { DropReason, ProgramEvent } from "./events.js";
 export type { Input, InputType } from "./inputs.js";
 export {

@@ -1,8 +1,10 @@
+export { describeMessage } from "./describe-message.js";
 export {
   createInProcessNetwork,
   type InProcessNetwork,
   type Peers,
 } from "./in-process-network.js";
+export { msg } from "./messages.js";
 export type {
   DirectionCounters,
   Frame,

@@ -6,7 +6,7 @@
  * are cancelled when the connection ends.
  */
 import { isLeft } from "fp-ts/lib/Either.js";
-import type { SchedulerLike, Subscription } from "rxjs";
+import { asyncScheduler, type SchedulerLike, type Subscription } from "rxjs";
 import type { ChannelKind, ChannelMsg } from "../../src/protocol/messages.js";
 import {
   DEFAULT_WEBSOCKET_FRAGMENT_THRESHOLD,
@@ -151,3 +151,49 @@ export class FramedConnection {
     );
   }
 }
+
+export interface FramedConnectionConfig
+  extends Omit<FramedConnectionOptions, "wireVersion" | "scheduler"> {
+  /** Framing on the wire (spec §13). Default 2 (fragmented above `fragmentThreshold`). */
+  readonly wireVersion?: WireVersion;
+  /** Drives the reassembly timeouts. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** A byte stream's Connection, with what the byte side calls. */
+export interface FramedConnectionHandle {
+  /** Hand this to the engine (emit it from your Transport). */
+  readonly connection: Connection;
+  /** One binary message from the peer: reassembled, decoded, then on `incoming$`. */
+  receive(bytes: Uint8Array): void;
+  /** The byte stream ended (from the peer's side): `incoming$` completes. Idempotent. */
+  end(): void;
+}
+
+/**
+ * Framing for any byte transport: wrap the channel's binary messages and get the loro-extended
+ * wire format (versions 1 and 2), fragmentation of large frames and their reassembly, with
+ * every failure turned into an item of `problems$`.
+ *
+ * ```ts
+ * const framed = framedConnection({
+ *   adapterType: "my-bytes", initiator: true,
+ *   sendBinary: (bytes) => socket.write(bytes), closeSocket: () => socket.end(),
+ * })
+ * socket.on("data", (bytes) => framed.receive(bytes))   // one message per call
+ * socket.on("close", () => framed.end())
+ * subscriber.next(framed.connection)
+ * ```
+ */
+export const framedConnection = (config: FramedConnectionConfig): FramedConnectionHandle => {
+  const framed = new FramedConnection({
+    ...config,
+    wireVersion: config.wireVersion ?? 2,
+    scheduler: config.scheduler ?? asyncScheduler,
+  });
+  return {
+    connection: framed.connection,
+    receive: (bytes) => framed.receive(bytes),
+    end: () => framed.end(),
+  };
+};

@@ -5,50 +5,14 @@
  */
 import { LoroDoc } from "loro-crdt";
 import { TestScheduler } from "rxjs/testing";
+import { type ChannelMsg, createRepo, type ReadyState, type Repo } from "../../../streams/index.js";
 import {
-  type ChannelMsg,
-  createRepo,
-  type ReadyState,
-  type Repo,
-  type VersionVector,
-} from "../../../streams/index.js";
-import { createInProcessNetwork, type InProcessNetwork } from "../../../streams/testing/index.js";
+  createInProcessNetwork,
+  describeMessage,
+  type InProcessNetwork,
+} from "../../../streams/testing/index.js";
 
-const version = (v: VersionVector): string => {
-  const keys = Object.keys(v).sort();
-  return keys.length === 0 ? "∅" : keys.map((k) => `${k}:${v[k]}`).join(",");
-};
-
-/** One message in a line: type, doc and the fields that matter for the flow. */
-export const describeMessage = (m: ChannelMsg): string => {
-  switch (m.type) {
-    case "channel/establish-request":
-    case "channel/establish-response":
-      return `${m.type.slice(8)}(${m.identity.peerId})`;
-    case "channel/sync-request":
-      return `sync-request(${m.docId}, ${version(m.requesterDocVersion)}, ${m.bidirectional ? "bidi" : "once"}${m.ephemeral ? ", +presence" : ""})`;
-    case "channel/sync-response":
-    case "channel/update": {
-      const t = m.transmission;
-      const body = t.type === "unavailable" ? t.type : `${t.type} ${version(t.version)}`;
-      const name = m.type === "channel/update" ? "update" : "sync-response";
-      return `${name}(${m.docId}, ${body}${m.type === "channel/sync-response" && m.ephemeral ? ", +presence" : ""})`;
-    }
-    case "channel/new-doc":
-    case "channel/directory-response":
-      return `${m.type.slice(8)}(${m.docIds.join(",")})`;
-    case "channel/directory-request":
-      return "directory-request";
-    case "channel/delete-request":
-      return `delete-request(${m.docId})`;
-    case "channel/delete-response":
-      return `delete-response(${m.docId}, ${m.status})`;
-    case "channel/ephemeral":
-      return `ephemeral(${m.docId}, h${m.hopsRemaining})`;
-    case "channel/batch":
-      return `[${m.messages.map(describeMessage).join(", ")}]`;
-  }
-};
+export { describeMessage } from "../../../streams/testing/index.js";
 
 /** Ready states as `peerId:status` for the peers, own entry first. */
 export const describeReady = (states: readonly ReadyState[]): string =>
