@@ -55,6 +55,11 @@ export interface ConnectionRegistryOptions {
   readonly report: (event: EngineEvent) => void;
   readonly maxInvalidMessages: number;
   readonly invalidWindowMs: number;
+  /**
+   * A channel we do not initiate on which the peer sends nothing for this long is reported as
+   * `handshake-not-started` (on `scheduler`). 0: never.
+   */
+  readonly handshakeTimeoutMs: number;
 }
 
 export const createConnectionRegistry = (
@@ -94,9 +99,27 @@ export const createConnectionRegistry = (
       };
       const subscriptions: Subscription[] = [];
       if (subscriber.closed) return;
+      // Only the other end can start the handshake: say so if it never does.
+      let silence: Subscription | undefined =
+        connection.initiator || options.handshakeTimeoutMs <= 0
+          ? undefined
+          : options.scheduler.schedule(() => {
+              silence = undefined;
+              options.report({
+                type: "handshake-not-started",
+                channelId,
+                adapterType: connection.adapterType,
+                reason: `no handshake within ${options.handshakeTimeoutMs} ms: this end does not initiate (initiator: false) and the peer sent nothing; exactly one end of a link must initiate`,
+              });
+            }, options.handshakeTimeoutMs);
+      const heard = (): void => {
+        silence?.unsubscribe();
+        silence = undefined;
+      };
       subscriptions.push(
         connection.incoming$.subscribe({
           next: (frame) => {
+            if (silence !== undefined) heard();
             const { messages, errors } = decodeInbound(frame);
             for (const error of errors) {
               options.report({ type: "invalid-message", channelId, error });
@@ -120,6 +143,7 @@ export const createConnectionRegistry = (
       }
       // The entry stays until `forget` or `closeAll`: `closeAll` closes what it holds.
       return () => {
+        heard();
         for (const subscription of subscriptions) subscription.unsubscribe();
       };
     });

@@ -68,6 +68,11 @@ export interface EngineOptions {
   readonly maxInvalidMessages?: number;
   readonly invalidWindowMs?: number;
   /**
+   * A channel this end does not initiate on which the peer sends nothing for this long gets a
+   * `handshake-not-started` event (both ends waiting for the other). Default 10,000 ms; 0: off.
+   */
+  readonly handshakeTimeoutMs?: number;
+  /**
    * Foreign presence entries not refreshed for this long are dropped, locally and silently
    * (D-5). Measured on `scheduler` from when we received them. Default 30,000 ms (three
    * heartbeats); 0 keeps them until their peer departs, as the reference does.
@@ -104,6 +109,7 @@ export interface Engine {
 }
 
 export const HEARTBEAT_MS = 10_000;
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export const createEngine = (options: EngineOptions): Engine => {
   const { identity } = options;
@@ -169,6 +175,7 @@ export const createEngine = (options: EngineOptions): Engine => {
     report,
     maxInvalidMessages: options.maxInvalidMessages ?? 100,
     invalidWindowMs: options.invalidWindowMs ?? 10_000,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
   });
   // Commits made while nothing is handled are coalesced per doc until the committing code
   // returns. With the default scheduler that is a microtask (asyncScheduler's zero delay would

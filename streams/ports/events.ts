@@ -29,6 +29,17 @@ export type EngineEvent =
       readonly channelId?: ChannelId;
       readonly problem: TransportProblem;
     }
+  /**
+   * Nothing started the handshake on a channel within `handshakeTimeoutMs`: this end does not
+   * initiate (its transport said `initiator: false`) and the peer sent nothing. Usually both
+   * ends of a custom transport were made non-initiators. The channel stays open.
+   */
+  | {
+      readonly type: "handshake-not-started";
+      readonly channelId: ChannelId;
+      readonly adapterType: string;
+      readonly reason: string;
+    }
   /** Loro refused data from a peer (corrupt bytes); nothing was imported. */
   | {
       readonly type: "import-failed";

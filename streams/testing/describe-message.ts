@@ -16,7 +16,7 @@ const version = (v: VersionVector): string => {
   return keys.length === 0 ? "∅" : keys.map((k) => `${k}:${v[k]}`).join(",");
 };
 
-export const describeMessage = (m: ChannelMsg): string => {
+const describe = (m: ChannelMsg): string => {
   switch (m.type) {
     case "channel/establish-request":
     case "channel/establish-response":
@@ -42,6 +42,12 @@ export const describeMessage = (m: ChannelMsg): string => {
     case "channel/ephemeral":
       return `ephemeral(${m.docId}, h${m.hopsRemaining})`;
     case "channel/batch":
-      return `[${m.messages.map(describeMessage).join(", ")}]`;
+      return `[${m.messages.map(describe).join(", ")}]`;
   }
 };
+
+/** Takes `unknown` (what `traffic$` carries); anything that is not a message prints as JSON. */
+export const describeMessage = (message: unknown): string =>
+  typeof message === "object" && message !== null && "type" in message
+    ? describe(message as ChannelMsg)
+    : `?${JSON.stringify(message)}`;

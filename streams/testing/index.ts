@@ -21,4 +21,11 @@ export {
   type StorageUnderTest,
   TRICKY_DOC_IDS,
 } from "./storage-acceptance.js";
+export {
+  runTransportAcceptanceSuite,
+  type TrackedScheduler,
+  type TransportAcceptanceOptions,
+  type TransportPairUnderTest,
+  trackedScheduler,
+} from "./transport-acceptance.js";
 export { jsonCodec, wireCodec } from "./wire-codec.js";
