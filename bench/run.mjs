@@ -7,6 +7,7 @@
 //                      [--max-reps N] [--rep-budget SECONDS] [--peer]
 //                      [--transport wire|object|json[,…]] [--cpu-prof] [--dist DIR] [--label TEXT]
 //                      [--full-warmup]  (diagnostic: engine warm-up at full size)
+//                      [--cold-only]    (no warm run after the cold one)
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -37,6 +38,7 @@ const { values: opts } = parseArgs({
     dist: { type: "string" },
     label: { type: "string" },
     "full-warmup": { type: "boolean", default: false },
+    "cold-only": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -280,10 +282,15 @@ for (const config of configs) {
           rep,
           warmup: !opts.quick,
           fullWarmup: opts["full-warmup"],
+          // W6 measures idle time, which has no warm/cold difference worth 10 more seconds.
+          warmRun: !opts["cold-only"] && config.workload !== "W6",
           ...(profile ? { profile } : {}),
         });
         if (r.ok) {
-          log(`  ${r.result.ms.toFixed(1)} ms, peak RSS ${r.result.peakRssMb.toFixed(0)} MB`);
+          const warm = r.result.warm ? `, warm ${r.result.warm.ms.toFixed(1)} ms` : "";
+          log(
+            `  cold ${r.result.ms.toFixed(1)} ms${warm}, peak RSS ${r.result.peakRssMb.toFixed(0)} MB`,
+          );
           if (profile && existsSync(profile)) {
             r.profile = summarizeProfile(JSON.parse(readFileSync(profile, "utf8")));
             r.profileFile = relative(REPO_ROOT, profile);
@@ -321,6 +328,11 @@ function summarizeEngine(e) {
     transportLabel,
     errors: e.reps.filter((r) => !r.ok).map((r) => `${r.kind}: ${r.error.split("\n")[0]}`),
     ms: stats(results.map((r) => r.ms)),
+    warmMs: stats(results.filter((r) => r.warm).map((r) => r.warm.ms)),
+    warmPaced: results[0]?.warm?.paced && {
+      mean: med(results.map((r) => r.warm.paced.mean)),
+      p99: med(results.map((r) => r.warm.paced.p99)),
+    },
     peakRssMb: stats(results.map((r) => r.peakRssMb)),
     rssBeforeMb: stats(results.map((r) => r.rssBeforeMb)),
     rate: results[0] && {
@@ -400,12 +412,14 @@ const header = [
   "workload",
   "parameters",
   "engine / transport",
-  "engine ms (median)",
+  "cold ms (median)",
+  "warm ms (median)",
   "raw ms (median)",
-  "ratio",
+  "cold/raw",
+  "warm/raw",
   "peak RSS MB",
-  "rate",
-  "paced mean/p99 ms",
+  "rate (cold)",
+  "paced mean/p99 ms cold; warm",
   "bytes/frames",
   "notes",
 ];
@@ -424,16 +438,22 @@ for (const record of records) {
     }
     const isW6 = record.workload === "W6";
     const ratio = !isW6 && raw.ms ? e.ms.median / raw.ms.median : undefined;
+    const warmRatio = !isW6 && raw.ms && e.warmMs ? e.warmMs.median / raw.ms.median : undefined;
+    const range = (st) => (st.n > 1 ? ` [${fmt(st.min)}–${fmt(st.max)}]` : "");
     rows.push([
       record.workload,
       params,
       label,
-      `${fmt(e.ms.median)}${isW6 ? " (CPU)" : ""}${e.ms.n > 1 ? ` [${fmt(e.ms.min)}–${fmt(e.ms.max)}]` : ""} n=${e.ms.n}${e.errors.length ? ` (${e.errors.length} failed)` : ""}`,
+      `${fmt(e.ms.median)}${isW6 ? " (CPU)" : ""}${range(e.ms)} n=${e.ms.n}${e.errors.length ? ` (${e.errors.length} failed)` : ""}`,
+      e.warmMs ? `${fmt(e.warmMs.median)}${range(e.warmMs)}` : "-",
       raw.ms ? fmt(raw.ms.median, raw.ms.median < 1 ? 3 : 1) : (raw.error ?? "-"),
       ratio === undefined ? "-" : `${ratio.toFixed(2)}×`,
+      warmRatio === undefined ? "-" : `${warmRatio.toFixed(2)}×`,
       fmt(e.peakRssMb?.median, 0),
       fmtRate(e.rate),
-      e.paced ? `${fmt(e.paced.mean, 3)}/${fmt(e.paced.p99, 3)}` : "-",
+      e.paced
+        ? `${fmt(e.paced.mean, 3)}/${fmt(e.paced.p99, 3)}${e.warmPaced ? `; ${fmt(e.warmPaced.mean, 3)}/${fmt(e.warmPaced.p99, 3)}` : ""}`
+        : "-",
       `${e.bytes === undefined ? "-" : fmtInt(e.bytes)}/${fmtInt(e.frames)}`,
       notes(record, engineRecord),
     ]);
@@ -444,7 +464,9 @@ for (const record of records) {
       params,
       "raw loro",
       "-",
+      "-",
       `${fmt(raw.ms.median, raw.ms.median < 1 ? 3 : 1)} [${fmt(raw.ms.min, 3)}–${fmt(raw.ms.max, 3)}]`,
+      "-",
       "-",
       fmt(raw.peakRssMb, 0),
       "-",
@@ -505,6 +527,12 @@ const table = [
   line(header),
   `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
   ...rows.map(line),
+  "",
+  "cold = the timed full-size run of a fresh process after pre-growth and the reduced warm-up " +
+    "(WORKLOADS §1.6); warm = the same run again in that process right after the cold one (a " +
+    "full-size warm-up) and GC; raw = steady state (2 full-size warm-ups) in its own process. " +
+    "cold/raw and warm/raw divide the medians of this run. Other columns are the cold run's. " +
+    "W6 has no warm run.",
   ...(opts["full-warmup"]
     ? ["", "† --full-warmup: engine warm-up at full size (diagnostic, not WORKLOADS §1.6)"]
     : []),
