@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 
 const GEN = fileURLToPath(new URL("../../hub-gen.mjs", import.meta.url));
 const live = new Set();
+/** Every process started here, by kind: the caller reports them, a test checks they are gone. */
+export const startedPids = { hub: [], generators: [] };
 
 const CLK_TCK = (() => {
   try {
@@ -60,6 +62,7 @@ export function startHub({ distDir, dataDir, args = [], limitMs = 60_000 }) {
   const flags = ["serve", "--port", "0", "--data", dataDir, ...args];
   const child = spawn(process.execPath, [cli, ...flags], { stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
+  startedPids.hub.push(child.pid);
   let stderr = "";
   child.stderr.on("data", (b) => {
     stderr = (stderr + b.toString()).slice(-4000);
@@ -94,6 +97,7 @@ export function startHub({ distDir, dataDir, args = [], limitMs = 60_000 }) {
 export function startGenerator({ limitMs = 600_000 } = {}) {
   const child = fork(GEN, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   live.add(child);
+  startedPids.generators.push(child.pid);
   const waiting = new Map();
   let seq = 0;
   let readyResolve;
