@@ -11,9 +11,10 @@
 //                            --workload W10 [--o 1000] [--rate 100] [--duration-s 30]
 //                            [--gens 2] [--out result.json] [--dist DIR]
 //                            [--fail-after-setup]  (W7; for the harness test)
+//                            [--hub-cpu-prof DIR]  (V8 profile of the hub's whole life, summarised)
 //
 // The hub and every generator are killed at the end, on success or error; every wait is bounded.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,12 +23,14 @@ import { Histogram } from "./lib/hub/histogram.mjs";
 import { monoMs } from "./lib/hub/lean-client.mjs";
 import {
   killAll,
+  killGenerators,
   procCpuMs,
   procMem,
   startedPids,
   startGenerator,
   startHub,
 } from "./lib/hub/proc.mjs";
+import { formatProfile, summarizeProfile } from "./lib/profile.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -46,6 +49,7 @@ const { values: opts } = parseArgs({
     dist: { type: "string" },
     // For the harness test: throw once the hub and generators are up (they must still be killed).
     "fail-after-setup": { type: "boolean", default: false },
+    "hub-cpu-prof": { type: "string" },
   },
 });
 
@@ -453,18 +457,36 @@ try {
     },
     log,
   );
-  hub = await startHub({ distDir, dataDir });
+  const profDir = opts["hub-cpu-prof"] && resolve(opts["hub-cpu-prof"]);
+  if (profDir) mkdirSync(profDir, { recursive: true });
+  const profName = `hub-${workload}-${Date.now()}.cpuprofile`;
+  const nodeArgs = profDir
+    ? ["--cpu-prof", "--cpu-prof-dir", profDir, "--cpu-prof-name", profName]
+    : [];
+  hub = await startHub({ distDir, dataDir, nodeArgs });
   const hubFlags = hub.flags;
   const restart = async () => {
     await hub.stop();
-    hub = await startHub({ distDir, dataDir });
+    hub = await startHub({ distDir, dataDir, nodeArgs });
     return hub;
   };
   const r = await RUN[workload](hub, restart);
+  let hubProfile;
+  if (profDir) {
+    // The profile is written when the hub exits normally: stop it gracefully first.
+    await killGenerators();
+    await hub.stop();
+    const file = readdirSync(profDir).includes(profName) ? join(profDir, profName) : undefined;
+    if (file) {
+      hubProfile = { file, summary: summarizeProfile(JSON.parse(readFileSync(file, "utf8")), 25) };
+      log(`hub profile (${file}):\n${formatProfile(hubProfile.summary).replace(/^/gm, "  ")}`);
+    }
+  }
   out = {
     ok: true,
     workload,
     ...r,
+    ...(hubProfile ? { hubProfile } : {}),
     meta: {
       started,
       command: `node bench/hub-scale.mjs ${process.argv.slice(2).join(" ")}`,

@@ -389,6 +389,7 @@ for (const config of hubRuns) {
     args.push(name, String(v));
   }
   if (opts.gens !== undefined) args.push("--gens", opts.gens);
+  if (opts["cpu-prof"]) args.push("--hub-cpu-prof", profileDir);
   const result = await new Promise((resolvePromise) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "inherit", "inherit"] });
     const timer = setTimeout(() => child.kill("SIGTERM"), HUB_CHILD_LIMIT_MS);

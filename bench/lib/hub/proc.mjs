@@ -49,6 +49,12 @@ export async function stopChild(child, signal = "SIGTERM", graceMs = 5_000) {
   live.delete(child);
 }
 
+/** Ends the generators only (the hub keeps running, e.g. to be stopped gracefully). */
+export async function killGenerators() {
+  const gens = [...live].filter((c) => startedPids.generators.includes(c.pid));
+  await Promise.all(gens.map((child) => stopChild(child, "SIGKILL", 1_000)));
+}
+
 export async function killAll() {
   await Promise.all([...live].map((child) => stopChild(child, "SIGKILL", 1_000)));
 }
@@ -57,10 +63,12 @@ export async function killAll() {
  * `node dist/streams/hub/cli.js serve --port 0 --data DIR` (what `npm start` runs, with the
  * default heartbeat and flush delay); resolves when it printed where it listens.
  */
-export function startHub({ distDir, dataDir, args = [], limitMs = 60_000 }) {
+export function startHub({ distDir, dataDir, args = [], nodeArgs = [], limitMs = 60_000 }) {
   const cli = join(distDir, "streams/hub/cli.js");
   const flags = ["serve", "--port", "0", "--data", dataDir, ...args];
-  const child = spawn(process.execPath, [cli, ...flags], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, cli, ...flags], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   live.add(child);
   startedPids.hub.push(child.pid);
   let stderr = "";
