@@ -16,6 +16,8 @@ let url;
 let clients = [];
 let writer;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** W8's lean clients wait this long for a fragmented frame (the engine's default: 10 s). */
+const W8_REASSEMBLY_TIMEOUT_MS = 300_000;
 
 const versionOf = (snapshot) => {
   const doc = new loro.LoroDoc();
@@ -25,10 +27,15 @@ const versionOf = (snapshot) => {
   return v;
 };
 
+/** Frames a client could not handle: any of them fails the command that is waiting. */
+const failures = [];
+const onFailure = (e) => failures.push(e);
+
 /** Resolves when `cond()` holds (polled every 5 ms), or rejects after `limitMs`. */
 async function until(cond, what, limitMs) {
   const start = Date.now();
   while (!cond()) {
+    if (failures.length > 0) throw new Error(`${what}: ${failures[0].message}`);
     if (Date.now() - start > limitMs) throw new Error(`timeout after ${limitMs} ms: ${what}`);
     await sleep(5);
   }
@@ -88,7 +95,7 @@ const commands = {
       Array.from({ length: count }, (_, k) => from + k),
       concurrency,
       async (i) => {
-        const c = new LeanClient({ url, wire, peerId: `w7-${i}` });
+        const c = new LeanClient({ url, wire, peerId: `w7-${i}`, onFailure });
         clients.push(c);
         await c.connect(limitMs);
         const docId = fx.smallDocId(i);
@@ -107,7 +114,7 @@ const commands = {
   async seed({ which, docId, limitMs }) {
     const snapshot = which === "large20" ? loadLarge20() : loadLarge();
     const version = versionOf(snapshot);
-    const c = new LeanClient({ url, wire, peerId: "w8-seeder", keepaliveMs: 0 });
+    const c = new LeanClient({ url, wire, peerId: "w8-seeder", keepaliveMs: 0, onFailure });
     try {
       await c.connect(limitMs);
       c.join(docId, { snapshot, version });
@@ -127,7 +134,13 @@ const commands = {
       Array.from({ length: count }, (_, k) => from + k),
       50,
       async (i) => {
-        const c = new LeanClient({ url, wire, peerId: `w8-${i}` });
+        const c = new LeanClient({
+          url,
+          wire,
+          peerId: `w8-${i}`,
+          onFailure,
+          reassemblyTimeoutMs: W8_REASSEMBLY_TIMEOUT_MS,
+        });
         clients.push(c);
         await c.connect(limitMs);
       },
@@ -146,6 +159,9 @@ const commands = {
     const results = clients.map((c, k) => {
       const r = { requestAt: 0, doneAt: 0, bytesIn0: c.stats.bytesIn, bytes: 0 };
       if (k === 0 && check) {
+        c.onPayload = (data) => {
+          if (data[0] === 1) r.firstFragmentAt = monoMs();
+        };
         c.onMessage = (msg, at) => {
           if (msg.type === "channel/sync-response" && msg.transmission.type === "snapshot") {
             const doc = new loro.LoroDoc();
@@ -162,8 +178,10 @@ const commands = {
         let expected = 0;
         let got = 0;
         c.onPayload = (data) => {
-          if (data[0] === 1) expected = data.readUInt32BE(9);
-          else if (data[0] === 2 && ++got === expected) r.doneAt = monoMs();
+          if (data[0] === 1) {
+            expected = data.readUInt32BE(9);
+            r.firstFragmentAt = monoMs();
+          } else if (data[0] === 2 && ++got === expected) r.doneAt = monoMs();
         };
       }
       return r;
@@ -185,7 +203,7 @@ const commands = {
       Array.from({ length: count }, (_, k) => from + k),
       50,
       async (i) => {
-        const c = new LeanClient({ url, wire, peerId: `w9-${i}` });
+        const c = new LeanClient({ url, wire, peerId: `w9-${i}`, onFailure });
         c.index = i;
         c.store = new loro.EphemeralStoreWasm(120_000);
         c.measure = measure.includes(i);
@@ -273,7 +291,7 @@ const commands = {
     const doc = new loro.LoroDoc();
     doc.import(snapshot);
     doc.setPeerId(BigInt(peer));
-    const client = new LeanClient({ url, wire, peerId: String(peer) });
+    const client = new LeanClient({ url, wire, peerId: String(peer), onFailure });
     await client.connect(limitMs);
     client.join(docId, { snapshot, version: vvRecord(doc.oplogVersion()) });
     const held = client.joined.get(docId);
@@ -289,7 +307,7 @@ const commands = {
       Array.from({ length: count }, (_, k) => from + k),
       50,
       async (i) => {
-        const c = new LeanClient({ url, wire, peerId: `w10-${i}` });
+        const c = new LeanClient({ url, wire, peerId: `w10-${i}`, onFailure });
         c.arrivals = new Float64Array(edits + 1);
         c.seenEdits = 0;
         c.onMessage = (msg, at) => {

@@ -248,6 +248,9 @@ async function w8(hub, restart) {
   for (const r of results) h.add(r.doneAt - first);
   const lat = h.summary();
   const check = storm.result[0].results[0];
+  // A loro-rx client drops a fragmented frame not complete REASSEMBLY_TIMEOUT_MS (10 s) after its
+  // header: how many of the storm's clients would have.
+  const reassemblyMs = results.map((r) => r.doneAt - r.firstFragmentAt);
   const mem = procMem(hub.pid);
   const bytes = results.map((r) => r.bytes);
   const figures = {
@@ -260,6 +263,8 @@ async function w8(hub, restart) {
     bytesPerClientMax: Math.max(...bytes),
     bytesPerClientVsSnapshot: Math.max(...bytes) / seed.snapshotBytes,
     hubCpuMs: storm.hubCpuMs,
+    reassemblyMsMax: Math.max(...reassemblyMs),
+    clientsOverEngineReassemblyTimeout: reassemblyMs.filter((ms) => ms > 10_000).length,
   };
   return {
     params: { j: J, doc: docId },
@@ -282,6 +287,11 @@ async function w8(hub, restart) {
       },
       { figure: "join p50", value: lat.p50 / 1000, unit: "s" },
       { figure: "hub peak RSS", value: mem.peakRssMb, unit: "MB", anchor: "6.5 GB" },
+      {
+        figure: "clients whose snapshot took > 10 s from first to last fragment",
+        value: figures.clientsOverEngineReassemblyTimeout,
+        unit: `of ${J}`,
+      },
     ],
   };
 }

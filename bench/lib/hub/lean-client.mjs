@@ -48,8 +48,20 @@ export class LeanClient {
    * @param {string} o.peerId
    * @param {(msg: object, at: number) => void} [o.onMessage] decoded messages, with arrival time
    * @param {number} [o.keepaliveMs] 30 000 as the engine's client; 0: off
+   * @param {(e: Error) => void} [o.onFailure] a frame that could not be handled (never thrown
+   *   out of the socket's handler, which would end the generator)
+   * @param {number} [o.reassemblyTimeoutMs] the engine's default is 10 s (REASSEMBLY_TIMEOUT_MS);
+   *   W8 raises it so a slow storm is measured, and reports who would have hit the default
    */
-  constructor({ url, wire, peerId, onMessage, keepaliveMs = 30_000 }) {
+  constructor({
+    url,
+    wire,
+    peerId,
+    onMessage,
+    onFailure,
+    keepaliveMs = 30_000,
+    reassemblyTimeoutMs = wire.REASSEMBLY_TIMEOUT_MS,
+  }) {
     this.url = url;
     this.wire = wire;
     this.peerId = peerId;
@@ -59,7 +71,11 @@ export class LeanClient {
     this.stats = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 };
     /** docId → { snapshot?, version, responded } */
     this.joined = new Map();
-    this.reassembler = new wire.FragmentReassembler({ maxBytes: 64 * 1024 * 1024 });
+    this.onFailure = onFailure;
+    this.reassembler = new wire.FragmentReassembler({
+      maxBytes: 64 * 1024 * 1024,
+      timeoutMs: reassemblyTimeoutMs,
+    });
     this.closed = false;
   }
 
@@ -139,6 +155,15 @@ export class LeanClient {
   }
 
   receive(data, isBinary) {
+    try {
+      this.receiveOrThrow(data, isBinary);
+    } catch (e) {
+      this.failure ??= e;
+      this.onFailure?.(e);
+    }
+  }
+
+  receiveOrThrow(data, isBinary) {
     this.stats.framesIn++;
     this.stats.bytesIn += data.length;
     if (!isBinary) return; // "pong"
