@@ -7,6 +7,9 @@
 //                      [--max-reps N] [--rep-budget SECONDS] [--peer]
 //                      [--transport wire|object|json[,…]] [--cpu-prof] [--dist DIR] [--label TEXT]
 //                      [--full-warmup]  (diagnostic: engine warm-up at full size)
+//                      [--cold-only]    (no warm run after the cold one)
+//   hub at scale (W7–W10, WORKLOADS §6): [--c 100,1000] [--j 10,50] [--p 100,500] [--o 10,100]
+//                      [--idle-s S] [--duration-s S] [--rate N] [--gens N] [--w8-doc large20|large]
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -19,7 +22,10 @@ import { median } from "./lib/util.mjs";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const WORKER = join(HERE, "worker.mjs");
-const WORKLOAD_NAMES = ["W1", "W2", "W2b", "W3", "W4a", "W4b", "W5", "W6"];
+const ENGINE_WORKLOADS = ["W1", "W2", "W2b", "W3", "W4a", "W4b", "W5", "W6"];
+const HUB_WORKLOADS = ["W7", "W8", "W9", "W10"];
+const WORKLOAD_NAMES = [...ENGINE_WORKLOADS, ...HUB_WORKLOADS];
+const HUB_SCALE = join(HERE, "hub-scale.mjs");
 const CHILD_LIMIT_MS = 600_000;
 
 const { values: opts } = parseArgs({
@@ -37,6 +43,16 @@ const { values: opts } = parseArgs({
     dist: { type: "string" },
     label: { type: "string" },
     "full-warmup": { type: "boolean", default: false },
+    "cold-only": { type: "boolean", default: false },
+    c: { type: "string" },
+    j: { type: "string" },
+    p: { type: "string" },
+    o: { type: "string" },
+    "idle-s": { type: "string" },
+    "duration-s": { type: "string" },
+    rate: { type: "string" },
+    gens: { type: "string" },
+    "w8-doc": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -52,6 +68,12 @@ if (opts.help) {
 }
 
 const log = (line) => process.stderr.write(`${line}\n`);
+const formatFigure = (v) =>
+  v === undefined || v === null || Number.isNaN(v)
+    ? "-"
+    : Math.abs(v) >= 100
+      ? Math.round(v).toLocaleString("en")
+      : v.toFixed(Math.abs(v) >= 10 ? 1 : 2);
 const list = (s) => (s === undefined ? undefined : s.split(",").map((x) => x.trim()));
 const numbers = (s) => list(s)?.map(Number);
 
@@ -126,12 +148,59 @@ function pickSizes(configs, ns, ks) {
   return out;
 }
 
+/** WORKLOADS §6 sizes; one run each (a hub process and its generators per configuration). */
+function hubConfigs() {
+  if (opts.quick) {
+    // Seconds each, for CI: W8 on L (5 MiB, shared with W4a) instead of L2 (20 MiB).
+    return [
+      { workload: "W7", params: { c: 20, idleS: 2 } },
+      { workload: "W8", params: { j: 3, doc: "large" } },
+      { workload: "W9", params: { p: 10, durationS: 2 } },
+      { workload: "W10", params: { o: 5, durationS: 1, rate: 100 } },
+    ];
+  }
+  return [
+    ...[100, 1000, 5000].map((c) => ({ workload: "W7", params: { c, idleS: 30 } })),
+    ...[10, 50, 150].map((j) => ({ workload: "W8", params: { j, doc: "large20" } })),
+    ...[100, 500].map((p) => ({ workload: "W9", params: { p, durationS: 20 } })),
+    ...[10, 100, 1000].map((o) => ({ workload: "W10", params: { o, durationS: 30, rate: 100 } })),
+  ];
+}
+
+/** --c/--j/--p/--o pick hub sizes; --idle-s, --duration-s, --rate, --w8-doc override. */
+function pickHubSizes(configs) {
+  const sizeKey = { W7: "c", W8: "j", W9: "p", W10: "o" };
+  const out = [];
+  const done = new Set();
+  for (const c of configs) {
+    const key = sizeKey[c.workload];
+    const sizes = numbers(opts[key]);
+    if (sizes === undefined) out.push(c);
+    else if (!done.has(c.workload)) {
+      done.add(c.workload);
+      for (const n of sizes) out.push({ ...c, params: { ...c.params, [key]: n } });
+    }
+  }
+  return out.map((c) => {
+    const params = { ...c.params };
+    if (opts["idle-s"] !== undefined && c.workload === "W7") params.idleS = Number(opts["idle-s"]);
+    if (opts["duration-s"] !== undefined && (c.workload === "W9" || c.workload === "W10")) {
+      params.durationS = Number(opts["duration-s"]);
+    }
+    if (opts.rate !== undefined && c.workload === "W10") params.rate = Number(opts.rate);
+    if (opts["w8-doc"] !== undefined && c.workload === "W8") params.doc = opts["w8-doc"];
+    return { ...c, params };
+  });
+}
+
+let hubRuns = pickHubSizes(hubConfigs());
 let configs = opts.quick ? quickConfigs() : standardConfigs();
 const only = list(opts.only);
 if (only) {
   const unknown = only.filter((w) => !WORKLOAD_NAMES.includes(w));
   if (unknown.length > 0) throw new Error(`unknown workload(s): ${unknown.join(", ")}`);
   configs = configs.filter((c) => only.includes(c.workload));
+  hubRuns = hubRuns.filter((c) => only.includes(c.workload));
 }
 configs = pickSizes(configs, numbers(opts.n), numbers(opts.k));
 if (opts.reps !== undefined) {
@@ -218,15 +287,14 @@ function runChild(job) {
 
 const describeParams = (p) =>
   Object.entries(p)
-    .map(
-      ([k, v]) => `${k === "n" || k === "k" || k === "p" || k === "u" ? k.toUpperCase() : k}=${v}`,
-    )
+    .map(([k, v]) => `${k.length === 1 ? k.toUpperCase() : k}=${v}`)
     .join(" ");
 
-const totalProcesses = configs.reduce(
-  (sum, c) => sum + 1 + c.reps * engines.reduce((n, e) => n + transportsFor(e).length, 0),
-  0,
-);
+const totalProcesses =
+  configs.reduce(
+    (sum, c) => sum + 1 + c.reps * engines.reduce((n, e) => n + transportsFor(e).length, 0),
+    0,
+  ) + hubRuns.length;
 let started = 0;
 const t0 = Date.now();
 const loadAtStart = os.loadavg();
@@ -280,10 +348,15 @@ for (const config of configs) {
           rep,
           warmup: !opts.quick,
           fullWarmup: opts["full-warmup"],
+          // W6 measures idle time, which has no warm/cold difference worth 10 more seconds.
+          warmRun: !opts["cold-only"] && config.workload !== "W6",
           ...(profile ? { profile } : {}),
         });
         if (r.ok) {
-          log(`  ${r.result.ms.toFixed(1)} ms, peak RSS ${r.result.peakRssMb.toFixed(0)} MB`);
+          const warm = r.result.warm ? `, warm ${r.result.warm.ms.toFixed(1)} ms` : "";
+          log(
+            `  cold ${r.result.ms.toFixed(1)} ms${warm}, peak RSS ${r.result.peakRssMb.toFixed(0)} MB`,
+          );
           if (profile && existsSync(profile)) {
             r.profile = summarizeProfile(JSON.parse(readFileSync(profile, "utf8")));
             r.profileFile = relative(REPO_ROOT, profile);
@@ -298,6 +371,45 @@ for (const config of configs) {
       record.engines.push({ engine, transport, reps, plannedReps: config.reps });
     }
   }
+}
+
+// W7–W10: one bench/hub-scale.mjs process per configuration; it starts (and always kills) the
+// hub and its load generators.
+const HUB_CHILD_LIMIT_MS = 1_800_000;
+const hubRecords = [];
+for (const config of hubRuns) {
+  const { workload, params } = config;
+  const label = `${workload} ${describeParams(params)}`;
+  progress(`${label} hub at scale`);
+  const out = join(tmp, `hub-${++jobSeq}.json`);
+  const args = [HUB_SCALE, "--workload", workload, "--out", out, "--dist", distDir];
+  const flag = { c: "--c", j: "--j", p: "--p", o: "--o", idleS: "--idle-s" };
+  for (const [k, v] of Object.entries(params)) {
+    const name = flag[k] ?? { durationS: "--duration-s", rate: "--rate", doc: "--doc" }[k];
+    args.push(name, String(v));
+  }
+  if (opts.gens !== undefined) args.push("--gens", opts.gens);
+  if (opts["cpu-prof"]) args.push("--hub-cpu-prof", profileDir);
+  const result = await new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "inherit", "inherit"] });
+    const timer = setTimeout(() => child.kill("SIGTERM"), HUB_CHILD_LIMIT_MS);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise(
+        existsSync(out)
+          ? JSON.parse(readFileSync(out, "utf8"))
+          : { ok: false, workload, error: `hub-scale exited with ${signal ?? code}, no result` },
+      );
+    });
+  });
+  if (result.ok) {
+    const fig = result.targets.map((t) => `${t.figure} ${formatFigure(t.value)} ${t.unit}`);
+    log(`  ${fig.join("; ")}`);
+  } else {
+    failures++;
+    log(`  FAILED: ${result.error}`);
+  }
+  hubRecords.push({ ...config, result });
 }
 rmSync(tmp, { recursive: true, force: true });
 
@@ -321,6 +433,11 @@ function summarizeEngine(e) {
     transportLabel,
     errors: e.reps.filter((r) => !r.ok).map((r) => `${r.kind}: ${r.error.split("\n")[0]}`),
     ms: stats(results.map((r) => r.ms)),
+    warmMs: stats(results.filter((r) => r.warm).map((r) => r.warm.ms)),
+    warmPaced: results[0]?.warm?.paced && {
+      mean: med(results.map((r) => r.warm.paced.mean)),
+      p99: med(results.map((r) => r.warm.paced.p99)),
+    },
     peakRssMb: stats(results.map((r) => r.peakRssMb)),
     rssBeforeMb: stats(results.map((r) => r.rssBeforeMb)),
     rate: results[0] && {
@@ -400,12 +517,14 @@ const header = [
   "workload",
   "parameters",
   "engine / transport",
-  "engine ms (median)",
+  "cold ms (median)",
+  "warm ms (median)",
   "raw ms (median)",
-  "ratio",
+  "cold/raw",
+  "warm/raw",
   "peak RSS MB",
-  "rate",
-  "paced mean/p99 ms",
+  "rate (cold)",
+  "paced mean/p99 ms cold; warm",
   "bytes/frames",
   "notes",
 ];
@@ -424,16 +543,22 @@ for (const record of records) {
     }
     const isW6 = record.workload === "W6";
     const ratio = !isW6 && raw.ms ? e.ms.median / raw.ms.median : undefined;
+    const warmRatio = !isW6 && raw.ms && e.warmMs ? e.warmMs.median / raw.ms.median : undefined;
+    const range = (st) => (st.n > 1 ? ` [${fmt(st.min)}–${fmt(st.max)}]` : "");
     rows.push([
       record.workload,
       params,
       label,
-      `${fmt(e.ms.median)}${isW6 ? " (CPU)" : ""}${e.ms.n > 1 ? ` [${fmt(e.ms.min)}–${fmt(e.ms.max)}]` : ""} n=${e.ms.n}${e.errors.length ? ` (${e.errors.length} failed)` : ""}`,
+      `${fmt(e.ms.median)}${isW6 ? " (CPU)" : ""}${range(e.ms)} n=${e.ms.n}${e.errors.length ? ` (${e.errors.length} failed)` : ""}`,
+      e.warmMs ? `${fmt(e.warmMs.median)}${range(e.warmMs)}` : "-",
       raw.ms ? fmt(raw.ms.median, raw.ms.median < 1 ? 3 : 1) : (raw.error ?? "-"),
       ratio === undefined ? "-" : `${ratio.toFixed(2)}×`,
+      warmRatio === undefined ? "-" : `${warmRatio.toFixed(2)}×`,
       fmt(e.peakRssMb?.median, 0),
       fmtRate(e.rate),
-      e.paced ? `${fmt(e.paced.mean, 3)}/${fmt(e.paced.p99, 3)}` : "-",
+      e.paced
+        ? `${fmt(e.paced.mean, 3)}/${fmt(e.paced.p99, 3)}${e.warmPaced ? `; ${fmt(e.warmPaced.mean, 3)}/${fmt(e.warmPaced.p99, 3)}` : ""}`
+        : "-",
       `${e.bytes === undefined ? "-" : fmtInt(e.bytes)}/${fmtInt(e.frames)}`,
       notes(record, engineRecord),
     ]);
@@ -444,7 +569,9 @@ for (const record of records) {
       params,
       "raw loro",
       "-",
+      "-",
       `${fmt(raw.ms.median, raw.ms.median < 1 ? 3 : 1)} [${fmt(raw.ms.min, 3)}–${fmt(raw.ms.max, 3)}]`,
+      "-",
       "-",
       fmt(raw.peakRssMb, 0),
       "-",
@@ -505,14 +632,66 @@ const table = [
   line(header),
   `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
   ...rows.map(line),
+  "",
+  "cold = the timed full-size run of a fresh process after pre-growth and the reduced warm-up " +
+    "(WORKLOADS §1.6); warm = the same run again in that process right after the cold one (a " +
+    "full-size warm-up) and GC; raw = steady state (2 full-size warm-ups) in its own process. " +
+    "cold/raw and warm/raw divide the medians of this run. Other columns are the cold run's. " +
+    "W6 has no warm run.",
   ...(opts["full-warmup"]
     ? ["", "† --full-warmup: engine warm-up at full size (diagnostic, not WORKLOADS §1.6)"]
     : []),
 ].join("\n");
-process.stdout.write(`${table}\n`);
+
+// W7–W10: one row per figure, the issue's target and y/hub's published figure beside it.
+const hubHeader = ["workload", "parameters", "figure", "value", "target", "y/hub", "met"];
+const hubRows = [];
+for (const r of hubRecords) {
+  const params = describeParams(r.params);
+  if (!r.result.ok) {
+    hubRows.push([r.workload, params, `ERROR ${r.result.error.split("\n")[0]}`]);
+    continue;
+  }
+  for (const t of r.result.targets) {
+    hubRows.push([
+      r.workload,
+      params,
+      t.figure,
+      `${formatFigure(t.value)} ${t.unit}`,
+      t.target === undefined ? "-" : `≤ ${t.target} ${t.unit}${t.at ? ` (at ${t.at})` : ""}`,
+      t.anchor ?? "-",
+      t.target === undefined || t.applies === false ? "" : t.value <= t.target ? "yes" : "NO",
+    ]);
+  }
+}
+const hubTable = (() => {
+  if (hubRecords.length === 0) return "";
+  const w = hubHeader.map((h, i) =>
+    Math.max(h.length, ...hubRows.map((r) => String(r[i] ?? "").length)),
+  );
+  const l = (cells) =>
+    `| ${hubHeader.map((_, i) => String(cells[i] ?? "").padEnd(w[i])).join(" | ")} |`;
+  const first = hubRecords.find((r) => r.result.ok)?.result.meta;
+  return [
+    "",
+    `Hub at scale (WORKLOADS §6): hub = ${first?.hub.replace(/--data \S+/, "--data <tmp>") ?? "-"}; ` +
+      `clients = ${first?.clients ?? "-"}, in ${first?.generators ?? "-"} forked generator processes; ` +
+      "targets from issue 15 (2× better than y/hub); hub CPU and RSS from /proc.",
+    "",
+    l(hubHeader),
+    `|${w.map((x) => "-".repeat(x + 2)).join("|")}|`,
+    ...hubRows.map(l),
+  ].join("\n");
+})();
+process.stdout.write(
+  `${records.length > 0 ? table : table.split("\n").slice(0, 2).join("\n")}${hubTable}\n`,
+);
 
 const resultFile = join(resultsDir, `${stamp}.json`);
-writeFileSync(resultFile, `${JSON.stringify({ meta, configs: records }, null, 1)}\n`);
+writeFileSync(
+  resultFile,
+  `${JSON.stringify({ meta, configs: records, hub: hubRecords }, null, 1)}\n`,
+);
 log(`results: ${relative(process.cwd(), resultFile)} (${meta.elapsedSeconds.toFixed(0)} s)`);
 if (failures > 0) {
   log(`${failures} process(es) failed`);

@@ -213,7 +213,20 @@ async function runEngine() {
   }
   const rssBeforeMb = rssMb();
   const result = await spec.run(ctx, job.params, profilerHooks());
-  return { ...result, rssBeforeMb, peakRssMb: peakRssMb(), transportLabel: ctx.transportLabel };
+  const cold = {
+    ...result,
+    rssBeforeMb,
+    peakRssMb: peakRssMb(),
+    transportLabel: ctx.transportLabel,
+  };
+  if (!job.warmRun) return cold;
+  // Warm: the same full-size run once more on fresh engine instances in this process, after the
+  // cold run above (itself a full-size warm-up) and GC: what a long-running process pays, to
+  // compare with the raw baseline, which is steady state too.
+  await forceGc();
+  const warmRssBeforeMb = rssMb();
+  const second = await spec.run(ctx, job.params, undefined);
+  return { ...cold, warm: { ...second, rssBeforeMb: warmRssBeforeMb } };
 }
 
 async function runRaw() {
