@@ -10,7 +10,7 @@ import type {
   Identity,
 } from "../protocol/messages.js";
 import { docsInOrder, docsToOffer, shouldRequestOnReconnect } from "./algorithms.js";
-import { type Ctx, emit, requestSync, updateDoc } from "./context.js";
+import { type Ctx, drop, emit, requestSync, updateDoc } from "./context.js";
 import { peerDeparture } from "./handle-presence.js";
 import {
   type Channel,
@@ -39,7 +39,10 @@ export const handleChannelAdded = (
 
 /** §6.2 */
 export const handleEstablishChannel = (ctx: Ctx, channelId: ChannelId): void => {
-  if (getChannel(ctx.model, channelId) === undefined) return;
+  const channel = getChannel(ctx.model, channelId);
+  if (channel === undefined) return;
+  if (channel.requested !== true)
+    ctx.model = setChannel(ctx.model, { ...channel, requested: true });
   emit(ctx, {
     type: "send-establishment",
     channelId,
@@ -184,6 +187,8 @@ export const handleEstablishResponse = (
 ): void => {
   const channel = getChannel(ctx.model, channelId);
   if (channel === undefined) return;
+  // Only the side that sent establish-request accepts an answer to it.
+  if (channel.requested !== true) return drop(ctx, channelId, message, "invalid-in-state");
   const { known, peer, channel: bound } = bindChannel(ctx, channel, message.identity);
   const allowed = docsToOffer(ctx, peer, bound);
   const chosen = known

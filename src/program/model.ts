@@ -40,6 +40,11 @@ export interface Channel {
   readonly state: ChannelState;
   readonly peerId?: PeerId;
   /**
+   * We sent `establish-request` here (§6.2): only then may an `establish-response` establish the
+   * channel (only the initiator accepts one).
+   */
+  readonly requested?: true;
+  /**
    * On reconnecting to a known peer we skip docs it is recorded as having (A6). Those records may
    * be stale (a delete we never heard of), so the docs wait here until the peer's first frame,
    * its handshake offers: any it did not offer is requested then.

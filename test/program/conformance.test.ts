@@ -17,6 +17,7 @@ import {
   delta,
   disk,
   docImported,
+  establishChannel,
   establishResponse,
   fold,
   given,
@@ -88,7 +89,10 @@ describe("15.1 MUST (the pure core's part)", () => {
     });
 
     it("15.1.2 as initiator: its docs requested with presence attached", () => {
-      const before = given(withDoc(node(), "d", { "100": 1 }), [channelAdded(1)]);
+      const before = given(withDoc(node(), "d", { "100": 1 }), [
+        channelAdded(1),
+        establishChannel(1),
+      ]);
       const [, commands] = update(before, received(1, establishResponse(alice)));
       expect(commands[0]).toEqual({
         type: "send",

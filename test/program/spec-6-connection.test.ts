@@ -2,7 +2,15 @@
  * Spec §6.1–6.5: channel lifecycle and the handshake, one `describe` per subsection.
  * Each test gives a state, one input, and the exact commands and model change that follow.
  */
-import { getChannel, getDoc, getPeer, readyStates, update } from "../../src/program/index.js";
+import {
+  type Channel,
+  getChannel,
+  getDoc,
+  getPeer,
+  readyStates,
+  update,
+} from "../../src/program/index.js";
+import { setChannel } from "../../src/program/model.js";
 import {
   alice,
   bob,
@@ -65,8 +73,29 @@ describe("6.2 establish-channel", () => {
         message: { type: "channel/establish-request", identity: self },
       },
     ]);
-    expect(json(after)).toEqual(json(before));
+    // Only the channel's note that we asked, which lets an establish-response in (§6.5).
+    expect(json(after)).toEqual(
+      json(setChannel(before, { ...(getChannel(before, 1) as Channel), requested: true })),
+    );
     expect(getChannel(after, 1)?.state).toBe("connected");
+  });
+
+  it("6.5 an establish-response on a channel where we never sent establish-request is dropped", () => {
+    const before = given(node(), [channelAdded(1)]);
+    const [after, commands] = update(before, received(1, establishResponse(alice)));
+    expect(commands).toEqual([
+      {
+        type: "emit",
+        event: {
+          type: "message-dropped",
+          channelId: 1,
+          messageType: "channel/establish-response",
+          reason: "invalid-in-state",
+        },
+      },
+    ]);
+    expect(getChannel(after, 1)?.state).toBe("connected");
+    expect(getPeer(after, "1")).toBeUndefined();
   });
 
   it("6.2 works on a channel in any state (here: already established)", () => {
@@ -495,7 +524,7 @@ describe("6.5 establish-response received (initiator side)", () => {
   it("6.5 invisible docs are neither requested nor included in the handshake presence (A1, D-3)", () => {
     let before = withDoc(node(), "open", { "100": 1 });
     before = withDoc(before, "secret", { "100": 1 });
-    before = given(before, [channelAdded(1)]);
+    before = given(before, [channelAdded(1), establishChannel(1)]);
     const perms = permissions({ visibility: (doc) => doc.id === "open" });
     const [, commands] = update(before, received(1, establishResponse(alice)), perms);
     expect(commands).toEqual([
@@ -559,7 +588,10 @@ describe("6.5 establish-response received (initiator side)", () => {
   });
 
   it("6.5 N-19: requests to a storage channel carry no presence and no presence batch follows", () => {
-    const before = given(withDoc(node(), "d", { "100": 1 }), [channelAdded(1, "storage")]);
+    const before = given(withDoc(node(), "d", { "100": 1 }), [
+      channelAdded(1, "storage"),
+      establishChannel(1),
+    ]);
     const [, commands] = update(before, received(1, establishResponse(disk)));
     expect(commands).toEqual([
       {

@@ -18,6 +18,7 @@ import {
   docEnsure,
   docUpdate,
   dropped,
+  establishChannel,
   establishRequest,
   given,
   heartbeat,
@@ -551,7 +552,7 @@ describe("6.21 messages that are dropped", () => {
   });
 
   it("6.21 establishment messages are processed whatever the channel's state", () => {
-    const before = given(node(), [channelAdded(1), channelAdded(2)]);
+    const before = given(node(), [channelAdded(1), channelAdded(2), establishChannel(2)]);
     const [afterRequest] = update(before, received(1, establishRequest(alice)));
     const [afterResponse] = update(
       before,

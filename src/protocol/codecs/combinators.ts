@@ -70,10 +70,17 @@ export const oneOf = <const L extends string>(values: readonly L[], name?: strin
   return codec(label, (u, c) => (set.has(u) ? t.success(u as L) : t.failure(u, c)));
 };
 
-/** For fields that peers may leave out (absent, `undefined` or `null`) but that have a meaning. */
-export const withDefault = <A>(inner: Codec<A>, fallback: A): Codec<A> =>
+/**
+ * For fields that peers may leave out (absent, `undefined`, and `null` unless `nullIsAbsent` is
+ * false) but that have a meaning.
+ */
+export const withDefault = <A>(
+  inner: Codec<A>,
+  fallback: A,
+  { nullIsAbsent = true }: { readonly nullIsAbsent?: boolean } = {},
+): Codec<A> =>
   codec(inner.name, (u, c) =>
-    u === undefined || u === null ? t.success(fallback) : inner.validate(u, c),
+    u === undefined || (nullIsAbsent && u === null) ? t.success(fallback) : inner.validate(u, c),
   );
 
 export const arrayOf = <A>(name: string, item: Codec<A>): Codec<readonly A[]> =>

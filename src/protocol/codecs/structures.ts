@@ -13,10 +13,13 @@ import {
 } from "./combinators.js";
 import { BytesC, NameC, NamespaceC, PeerIdC, PeerTypeC, VersionVectorC } from "./primitives.js";
 
-/** `type` defaults to "user" as the application-side default does (spec §2.1). */
+/**
+ * `type` defaults to "user" as the application-side default does (spec §2.1), but only when it
+ * is absent: `null` is not a type (§4.2).
+ */
 export const IdentityC: Codec<Identity> = structWith(
   "identity object",
-  { peerId: PeerIdC, type: withDefault(PeerTypeC, "user") },
+  { peerId: PeerIdC, type: withDefault(PeerTypeC, "user", { nullIsAbsent: false }) },
   { name: NameC },
 );
 

@@ -50,8 +50,14 @@ const copy = (
   if (present(value)) to[key] = convert(value);
 };
 
+/**
+ * Version vectors travel as byte strings only (§13.2.3). A CBOR map here would pass the codecs,
+ * which also serve the JSON encoding, where a vector is an object (§13.1).
+ */
 const version = (u: unknown): unknown => {
-  if (!isBytes(u)) return u;
+  if (!isBytes(u)) {
+    throw new Rejected(decodeError("invalid_cbor", "a version vector is not a CBOR byte string"));
+  }
   const vv = decodeVersionVector(u);
   if (isLeft(vv)) throw new Rejected(vv.left);
   return vv.right;
@@ -97,7 +103,9 @@ const message = (u: unknown, depth: number): DecodedMsg => {
       const identity: Fields = {};
       copy(identity, "peerId", u, "id");
       copy(identity, "name", u, "n");
-      copy(identity, "type", u, "y");
+      // Only an absent type defaults (§4.2); `null` is kept for the codec to reject. CBOR
+      // `undefined` is absent, as in the JSON encoding.
+      if (u.y !== undefined) identity.type = u.y;
       out.identity = identity;
       break;
     }
@@ -159,8 +167,27 @@ const run = <A>(f: () => A): Either<DecodeError, A> => {
 export const fromWire = (value: unknown): Either<DecodeError, DecodedMsg> =>
   run(() => message(value, 0));
 
-/** The payload of a `BATCH`-flag frame: an array of message maps. */
+const ESTABLISHMENT: ReadonlySet<string> = new Set([
+  "channel/establish-request",
+  "channel/establish-response",
+]);
+
+/**
+ * The payload of a `BATCH`-flag frame: an array of message maps. Its messages are delivered one
+ * by one, so an establishment message inside would establish the channel although batches never
+ * carry one (§4.14): it loses the frame, like any error in a payload (§13.2.1).
+ */
 export const fromWireArray = (value: unknown): Either<DecodeError, DecodedMsg[]> =>
   Array.isArray(value)
-    ? run(() => value.map((m) => message(m, 0)))
+    ? run(() =>
+        value.map((m) => {
+          const decoded = message(m, 0);
+          if (ESTABLISHMENT.has(decoded.type)) {
+            throw new Rejected(
+              decodeError("invalid_type", `${decoded.type} inside a BATCH-flag frame`),
+            );
+          }
+          return decoded;
+        }),
+      )
     : left(decodeError("invalid_cbor", "a BATCH frame's payload is not a CBOR array"));

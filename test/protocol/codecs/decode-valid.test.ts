@@ -129,12 +129,19 @@ describe("defaults", () => {
   test.each([
     ["absent", { peerId: "1" }],
     ["undefined", { peerId: "1", type: undefined }],
-    ["null", { peerId: "1", type: null }],
   ])('identity type %s decodes to "user"', (_label, identity) => {
     expect(decoded({ type: "channel/establish-response", identity })).toStrictEqual({
       type: "channel/establish-response",
       identity: { peerId: "1", type: "user" },
     });
+  });
+
+  test("identity type null is not a type: only an absent one defaults (§4.2)", () => {
+    const error = rejected({
+      type: "channel/establish-request",
+      identity: { peerId: "1", type: null },
+    });
+    expect(error.message).toContain("identity.type");
   });
 });
 

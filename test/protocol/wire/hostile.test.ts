@@ -133,10 +133,14 @@ describe("frame errors", () => {
     expect(rightOf(decodeFrameV2(v2Frame(hex(payload))))).toEqual([
       { type: "channel/update", docId: 5, transmission: { type: 9 } },
     ]);
-    // `v` that is not a byte string is passed on as it is.
-    expect(rightOf(decodeFrameV2(v2Frame(hex("a2 6174 10 6176 01"))))).toEqual([
-      { type: "channel/sync-request", requesterDocVersion: 1 },
-    ]);
+  });
+
+  it("a version vector that is not a byte string is invalid_cbor, even a map the codecs would take", () => {
+    expect(codeOf(decodeFrameV2(v2Frame(hex("a2 6174 10 6176 01"))))).toBe("invalid_cbor");
+    // sync-request {doc "d1", v {}} — a map where §13.2.3 puts bytes
+    expect(codeOf(decodeFrameV2(v2Frame(hex("a3 6174 10 63646f63 626431 6176 a0"))))).toBe(
+      "invalid_cbor",
+    );
   });
 
   it("longer integer forms and 64-bit floats are accepted (spec §13.2.2)", () => {
