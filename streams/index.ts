@@ -66,6 +66,7 @@ export type { Connection, Transport, TransportProblem } from "./transport.js";
 export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelay } from "./transports/backoff.js";
 export type { BrowserWebSocket, WebSocketConstructor } from "./transports/browser-websocket.js";
 export { type ClientState, isValidTransition } from "./transports/client-state.js";
+export type { ClientUrls } from "./transports/client-urls.js";
 export { isFatalCloseCode } from "./transports/signals.js";
 export {
   DEFAULT_KEEPALIVE,

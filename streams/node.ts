@@ -12,8 +12,15 @@ import {
 } from "./transports/websocket-client.js";
 
 export {
+  type BusHealth,
+  type RedisBus,
+  type RedisBusOptions,
+  redisBus,
+} from "./cluster/redis-bus.js";
+export {
   fetchDurableVersion,
   type Hub,
+  HubConfigError,
   HubDataLockedError,
   type HubHealth,
   HubListenError,
