@@ -84,6 +84,7 @@ export {
   type FramedConnectionHandle,
   framedConnection,
 } from "./transports/framed-connection.js";
+export type { ClientUrls } from "./transports/client-urls.js";
 export { isFatalCloseCode } from "./transports/signals.js";
 export {
   DEFAULT_KEEPALIVE,

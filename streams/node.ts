@@ -1,6 +1,7 @@
 /**
- * loro-rx/node: the parts that need Node (the `ws` WebSocket server, the LevelDB store, the sync
- * hub), kept out of the main entry so that a browser bundle of a client never pulls them in.
+ * loro-rx/node: the parts that need Node (the `ws` WebSocket server, the LevelDB and PostgreSQL
+ * stores, the sync hub), kept out of the main entry so that a browser bundle of a client never
+ * pulls them in.
  */
 import { WebSocket } from "ws";
 import type { WebSocketConstructor } from "./transports/browser-websocket.js";
@@ -11,8 +12,15 @@ import {
 } from "./transports/websocket-client.js";
 
 export {
+  type BusHealth,
+  type RedisBus,
+  type RedisBusOptions,
+  redisBus,
+} from "./cluster/redis-bus.js";
+export {
   fetchDurableVersion,
   type Hub,
+  HubConfigError,
   HubDataLockedError,
   type HubHealth,
   HubListenError,
@@ -29,6 +37,13 @@ export {
   StorageLockedError,
   StorageOpenError,
 } from "./storage/level-storage.js";
+export {
+  DEFAULT_POSTGRES_SCHEMA,
+  PostgresOpenError,
+  type PostgresStorageOptions,
+  postgresStorage,
+  postgresStorageTransport,
+} from "./storage/postgres-storage.js";
 export {
   type AuthDecision,
   DEFAULT_MAX_PAYLOAD,

@@ -12,6 +12,10 @@ import {
   DEFAULT_STATUS_INTERVAL_MS,
 } from "./defaults.js";
 
+export const REDIS_NEEDS_POSTGRES =
+  "--redis needs --postgres: hubs in a cluster load each other's documents from one PostgreSQL " +
+  "(with a LevelDB per hub, an edit acknowledged by a hub that then died would be on its disk only)";
+
 export interface ServeOptions {
   readonly host: string;
   readonly port: number;
@@ -19,6 +23,9 @@ export interface ServeOptions {
   readonly heartbeatMs: number;
   readonly statusIntervalMs: number;
   readonly flushDelayMs: number;
+  // Cluster: a PostgreSQL store instead of LevelDB, and the Redis bus between hubs.
+  readonly postgres: string | undefined;
+  readonly redis: string | undefined;
 }
 
 export type ParsedCli =
@@ -28,7 +35,7 @@ export type ParsedCli =
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-type StringKey = "host" | "dataDir";
+type StringKey = "host" | "dataDir" | "postgres" | "redis";
 type NumberKey = Exclude<keyof ServeOptions, StringKey>;
 type Flag =
   | { readonly key: StringKey; readonly env: readonly string[] }
@@ -45,6 +52,9 @@ const FLAGS: Readonly<Record<string, Flag>> = {
   "--heartbeat-ms": { key: "heartbeatMs", env: ["LORO_RX_HEARTBEAT_MS"], max: MAX_MS },
   "--status-ms": { key: "statusIntervalMs", env: ["LORO_RX_STATUS_MS"], max: MAX_MS },
   "--flush-ms": { key: "flushDelayMs", env: ["LORO_RX_FLUSH_MS"], max: MAX_MS },
+  // Cluster (streams/cluster/).
+  "--postgres": { key: "postgres", env: ["LORO_RX_DATABASE_URL"] },
+  "--redis": { key: "redis", env: ["LORO_RX_REDIS_URL"] },
 };
 
 const DEFAULTS: ServeOptions = {
@@ -54,6 +64,8 @@ const DEFAULTS: ServeOptions = {
   heartbeatMs: DEFAULT_HEARTBEAT_MS,
   statusIntervalMs: DEFAULT_STATUS_INTERVAL_MS,
   flushDelayMs: DEFAULT_FLUSH_DELAY_MS,
+  postgres: undefined,
+  redis: undefined,
 };
 
 export const HELP = `Usage: loro-rx serve [options]
@@ -67,10 +79,16 @@ Options (flag, environment variable, default):
   --heartbeat-ms N   LORO_RX_HEARTBEAT_MS  ${DEFAULT_HEARTBEAT_MS} (presence heartbeat; 0: off)
   --status-ms N      LORO_RX_STATUS_MS     ${DEFAULT_STATUS_INTERVAL_MS} (status line on stderr when active; 0: off)
   --flush-ms N       LORO_RX_FLUSH_MS      ${DEFAULT_FLUSH_DELAY_MS} (delay before new data is fsynced and acknowledged)
+  --postgres URL     LORO_RX_DATABASE_URL  (none) keep documents in PostgreSQL instead of --data
+  --redis URL        LORO_RX_REDIS_URL     (none) join the cluster of hubs on this Redis (needs --postgres)
   -h, --help         show this text
 
+A cluster: start several hubs with the same --redis and --postgres; they serve the same
+documents, and an edit acknowledged by one survives its crash and is served by the others.
+
 Clients connect to ws://HOST:PORT. On the same port, plain HTTP:
-  GET /health                          200 when serving, 503 when stopping or storage fails
+  GET /health                          200 when serving ("degraded": Redis lost, serving own clients),
+                                       503 when stopping or storage fails
   GET /docs/<docId>/durable-version    {"<peerId>": counter, ...}: what is durable on disk
 
 Ctrl-C or SIGTERM stops gracefully (storage flushed, clients closed with 1001), exit 0.
@@ -135,6 +153,9 @@ export const parseCli = (args: readonly string[], env: Env = {}): ParsedCli => {
     if (name === undefined) continue;
     const problem = apply(options, flag, env[name]!, `environment variable ${name}`);
     if (problem !== undefined) return { kind: "error", message: problem };
+  }
+  if (options.redis !== undefined && options.postgres === undefined) {
+    return { kind: "error", message: REDIS_NEEDS_POSTGRES };
   }
   return { kind: "serve", options };
 };

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
+import { PostgresOpenError } from "../storage/postgres-storage.js";
 /**
  * `loro-rx serve`: the sync hub from the command line (`npm start`). The one line on stdout says
  * where it listens (scripts and tests read the port from it); everything else goes to stderr.
  */
 import { HELP, parseCli } from "./cli-args.js";
-import { type Hub, HubDataLockedError, HubListenError, startHub } from "./hub.js";
+import { type Hub, HubConfigError, HubDataLockedError, HubListenError, startHub } from "./hub.js";
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -38,7 +39,11 @@ const serve = async (options: Parameters<typeof startHub>[0]): Promise<number> =
   try {
     hub = await startHub(options);
   } catch (e) {
-    const known = e instanceof HubDataLockedError || e instanceof HubListenError;
+    const known =
+      e instanceof HubDataLockedError ||
+      e instanceof HubListenError ||
+      e instanceof HubConfigError ||
+      e instanceof PostgresOpenError;
     err(`loro-rx: ${known ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 1;
   }

@@ -1,8 +1,9 @@
 /**
  * The hub's plain HTTP side, on the same port as its WebSockets (upgrades never reach this
  * handler):
- * - `GET /health`: 200 `{ status: "ok", peers, documents }`, or 503 while stopping or when
- *   storage failed to make writes durable.
+ * - `GET /health`: 200 `{ status: "ok", peers, documents }` (`"degraded"` while a cluster hub
+ *   has lost Redis and serves only its own clients), or 503 while stopping or when storage failed
+ *   to make writes durable.
  * - `GET /docs/<docId>/durable-version`: 200 with the document's durable version as JSON
  *   `{ "<peerId>": <counter>, … }` (see `durability.ts`). `docId` is URL-encoded.
  * Answers carry `Access-Control-Allow-Origin: *` so that a page can poll for acknowledgement.
@@ -12,11 +13,13 @@ import type { DocId } from "../../src/protocol/messages.js";
 import type { VersionVector } from "../../src/protocol/version-vector.js";
 
 export interface HubHealth {
-  readonly status: "ok" | "stopping" | "storage-failing";
+  readonly status: "ok" | "degraded" | "stopping" | "storage-failing";
   readonly peers: number;
   readonly documents: number;
   /** Why acknowledgement is frozen, per document or "*" for all. */
   readonly frozen?: Readonly<Record<string, string>>;
+  /** The bus of a cluster hub: connected or not, and its counters. */
+  readonly cluster?: unknown;
 }
 
 export interface HttpApi {
@@ -69,7 +72,7 @@ export const httpHandler =
     }
     if (durable === null) {
       const health = api.health();
-      send(res, health.status === "ok" ? 200 : 503, health);
+      send(res, health.status === "ok" || health.status === "degraded" ? 200 : 503, health);
       return;
     }
     const docId = docIdOf(durable[1] ?? "");

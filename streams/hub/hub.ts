@@ -12,12 +12,15 @@ import { resolve } from "node:path";
 import { asyncScheduler, type SchedulerLike, Subscription } from "rxjs";
 import type { DocId } from "../../src/protocol/messages.js";
 import type { VersionVector } from "../../src/protocol/version-vector.js";
+import { type BusHealth, type RedisBus, redisBus } from "../cluster/redis-bus.js";
 import { createRepo, type Repo } from "../repo.js";
 import type { CompactionPolicy } from "../storage/compaction.js";
 import { levelStorage, StorageLockedError } from "../storage/level-storage.js";
+import { postgresStorage } from "../storage/postgres-storage.js";
 import type { StorageBackend } from "../storage/storage-backend.js";
 import { storageTransport } from "../storage/storage-transport.js";
 import { webSocketServer } from "../transports/websocket-server.js";
+import { REDIS_NEEDS_POSTGRES } from "./cli-args.js";
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_FLUSH_DELAY_MS,
@@ -54,6 +57,11 @@ export interface HubOptions {
   readonly log?: (line: string) => void;
   /** Drives the hub's timers (flush delay, status line, heartbeat). Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  // A cluster of hubs (streams/cluster/): every hub given the same two URLs serves the same docs.
+  /** PostgreSQL URL: keep documents there instead of in `dataDir`. */
+  readonly postgres?: string | undefined;
+  /** Redis URL of the bus between hubs; needs `postgres` (the store every hub can load from). */
+  readonly redis?: string | undefined;
 }
 
 export interface Hub {
@@ -64,7 +72,7 @@ export interface Hub {
   readonly host: string;
   /** The bound port (the chosen one when 0 was asked for). */
   readonly port: number;
-  /** Absolute path of the data directory. */
+  /** Absolute path of the data directory, or the PostgreSQL URL (password hidden). */
   readonly dataDir: string;
   readonly repo: Repo;
   /** What is durable on disk for the document (see `durability.ts`). */
@@ -88,6 +96,15 @@ export class HubDataLockedError extends Error {
   }
 }
 
+/** Options that cannot work together (`redis` without `postgres`). */
+export class HubConfigError extends Error {
+  readonly code = "HUB_CONFIG";
+  constructor(message: string) {
+    super(message);
+    this.name = "HubConfigError";
+  }
+}
+
 export class HubListenError extends Error {
   readonly code = "HUB_LISTEN_FAILED";
   constructor(host: string, port: number, cause: unknown) {
@@ -105,7 +122,21 @@ export class HubListenError extends Error {
 
 const hostForUrl = (host: string): string => (host.includes(":") ? `[${host}]` : host);
 
-const openStore = async (dataDir: string): Promise<StorageBackend> => {
+const withoutPassword = (url: string): string => {
+  try {
+    const u = new URL(url);
+    if (u.password !== "") u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+};
+
+const openStore = async (
+  dataDir: string,
+  postgres: string | undefined,
+): Promise<StorageBackend> => {
+  if (postgres !== undefined) return postgresStorage({ connectionString: postgres });
   try {
     return await levelStorage({ dir: dataDir });
   } catch (e) {
@@ -133,29 +164,47 @@ const stderrLog = (line: string): void => {
  */
 export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
   const host = options.host ?? DEFAULT_HUB_HOST;
-  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  const { postgres, redis } = options;
+  if (redis !== undefined && postgres === undefined) throw new HubConfigError(REDIS_NEEDS_POSTGRES);
+  const dataDir =
+    postgres === undefined
+      ? resolve(options.dataDir ?? DEFAULT_DATA_DIR)
+      : withoutPassword(postgres);
   const scheduler = options.scheduler ?? asyncScheduler;
   const log = options.log ?? stderrLog;
   const statusIntervalMs = options.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS;
 
-  const backend = await openStore(dataDir);
+  const backend = await openStore(dataDir, postgres);
   // The transport owns the backend from here: it closes it once its work is durable.
   const storage = storageTransport(async () => backend, {
-    adapterType: "level-storage",
+    adapterType: postgres === undefined ? "level-storage" : "postgres-storage",
     scheduler,
     ...(options.compaction === undefined ? {} : { compaction: options.compaction }),
   });
   const durability = createDurabilityTracker();
   const traffic = createTraffic();
   let stopping = false;
+  // The bus reads the shared store in its handshakes and trims what the store durably holds.
+  const bus: RedisBus | undefined =
+    redis === undefined
+      ? undefined
+      : redisBus({ url: redis, backend, durableVersion: durability.durableVersion, log });
 
   const health = (): HubHealth => {
     const frozen = Object.fromEntries(durability.frozen);
+    const cluster: BusHealth | undefined = bus?.health();
     return {
-      status: stopping ? "stopping" : durability.frozen.has("*") ? "storage-failing" : "ok",
+      status: stopping
+        ? "stopping"
+        : durability.frozen.has("*")
+          ? "storage-failing"
+          : cluster?.connected === false
+            ? "degraded"
+            : "ok",
       peers: traffic.counts().peers,
       documents: repo.engine.model().documents.size,
       ...(durability.frozen.size > 0 ? { frozen } : {}),
+      ...(cluster === undefined ? {} : { cluster }),
     };
   };
 
@@ -167,6 +216,7 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
     transports: [
       traffic.watch(webSocketServer({ server: http, scheduler })),
       durability.watch(storage),
+      ...(bus === undefined ? [] : [bus]),
     ],
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     scheduler,
@@ -207,6 +257,7 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
     running.unsubscribe();
     await repo.close();
     await storage.whenClosed();
+    await bus?.whenClosed();
     throw e;
   }
 
@@ -221,6 +272,7 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
     // syncs what it accepted meanwhile before the store is closed.
     await repo.close();
     await storage.whenClosed();
+    await bus?.whenClosed();
     http.closeAllConnections();
     await closed;
   };

@@ -7,6 +7,7 @@ export {
 export type { HubHealth } from "./http-routes.js";
 export {
   type Hub,
+  HubConfigError,
   HubDataLockedError,
   HubListenError,
   type HubOptions,

@@ -29,6 +29,7 @@ import type {
   WebSocketConstructor,
 } from "./browser-websocket.js";
 import type { ClientState } from "./client-state.js";
+import { type ClientUrls, urlRotation } from "./client-urls.js";
 import { closeReason } from "./close-reason.js";
 import { FramedConnection } from "./framed-connection.js";
 import {
@@ -55,7 +56,8 @@ export const DEFAULT_KEEPALIVE: Required<KeepaliveOptions> = {
 };
 
 export interface WebSocketClientOptions {
-  readonly url: string;
+  /** A hub, or several of one cluster to fail over between (see `client-urls.ts`). */
+  readonly url: ClientUrls;
   /** 2: 6.x peers (default). 1: 5.4.2 peers (no fragmentation, 64 KiB payloads). */
   readonly wireVersion?: WireVersion;
   /** Defaults to `globalThis.WebSocket`; in Node pass `WebSocket` from `ws`. */
@@ -126,6 +128,7 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
   const keepalive = withDefaults(options.keepalive, DEFAULT_KEEPALIVE);
   const state = new BehaviorSubject<ClientState>("disconnected");
   const problems = new Subject<TransportProblem>();
+  const urls = urlRotation(options.url);
 
   const transport = new Observable<Connection>((subscriber) => {
     const Ctor =
@@ -173,6 +176,7 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
         return;
       }
       attempts++;
+      urls.advance();
       setState("reconnecting");
       reconnectTimer = scheduler.schedule(
         () => {
@@ -243,12 +247,13 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
       if (stopped) return;
       setState("connecting");
       let ws: BrowserWebSocket;
+      const url = urls.current();
       try {
-        ws = new Ctor(options.url);
+        ws = new Ctor(url);
       } catch (e) {
         problems.next({
           code: "connect_failed",
-          message: `cannot open ${options.url}: ${String(e)}`,
+          message: `cannot open ${url}: ${String(e)}`,
         });
         scheduleReconnect();
         return;

@@ -1,0 +1,437 @@
+/**
+ * The bus as the engine sees it: one Connection of kind `network` whose other end is "the rest of
+ * the cluster" — the documents' Redis Streams plus the PostgreSQL store they are trimmed into. The
+ * engine syncs with it like with any peer, so the protocol does the work: it sends the bus only
+ * what the bus lacks (deltas from the version the bus stated), never sends an entry back to where
+ * it came from, and forwards what arrives to its own clients and storage.
+ *
+ * ```
+ *  engine ──update──▶ XADD loro-rx:<docId> {o: hub, k, d, v}        (published once per edit)
+ *  engine ◀─update─── XREAD loro-rx:<docId>… (entries of other hubs; own ones skipped by `o`)
+ *  engine ──sync-request(V)──▶ XRANGE all + load PostgreSQL → sync-response(delta from V)
+ *                              + sync-request(ours) so the engine sends what the cluster lacks
+ *  engine ──ephemeral──▶ PUBLISH loro-rx:p:<docId>  (never persisted)  ──▶ other hubs' engines
+ *  engine ──delete-request──▶ XADD {k: delete} ──▶ delete-request at every other hub
+ * ```
+ *
+ * Why the handshake reads PostgreSQL too: entries are trimmed once PostgreSQL holds them, so the
+ * stream alone is not the cluster's state. Reading the whole stream first (noting its last id,
+ * where live reading starts) and PostgreSQL second leaves no gap: an entry trimmed before the read
+ * was in PostgreSQL before it.
+ *
+ * Any Redis failure ends the connection (`incoming$` completes, `failed` resolves): the engine
+ * keeps serving its clients, and the next connection's handshake re-sends whatever the cluster
+ * missed meanwhile. A fresh peer id per connection makes that handshake a full one.
+ */
+import type { Redis } from "ioredis";
+import { decodeImportBlobMeta, type LoroDoc } from "loro-crdt";
+import { Subject } from "rxjs";
+import type {
+  BatchableMsg,
+  ChannelMsg,
+  DocId,
+  PresenceEntry,
+  SyncTransmission,
+} from "../../src/protocol/messages.js";
+import {
+  compareVersions,
+  EMPTY_VERSION,
+  isEmptyVersion,
+  type VersionVector,
+} from "../../src/protocol/version-vector.js";
+import { docVersion, exportFrom, fromLoroVersion } from "../loro-version.js";
+import { DocLanes } from "../storage/doc-lanes.js";
+import { rebuildDoc } from "../storage/rebuild-doc.js";
+import type { StorageBackend } from "../storage/storage-backend.js";
+import type { Connection, TransportProblem } from "../transport.js";
+import {
+  type BusEntry,
+  decodeEntry,
+  decodePresence,
+  encodeEntry,
+  encodePresence,
+  entryAfter,
+} from "./bus-entry.js";
+import { type BusState, noteRemotePeer, track } from "./bus-state.js";
+
+export interface BusClients {
+  /** Commands (XADD, XRANGE, PUBLISH, XTRIM). */
+  readonly cmd: Redis;
+  /** Blocking XREAD only. */
+  readonly reader: Redis;
+  /** Pub/sub subscriber. */
+  readonly sub: Redis;
+}
+
+export interface BusConnectionOptions {
+  readonly hubId: string;
+  readonly clients: BusClients;
+  readonly backend: StorageBackend;
+  readonly state: BusState;
+  readonly streamKey: (docId: DocId) => string;
+  readonly presenceChannel: (docId: DocId) => string;
+  /** How long one XREAD blocks. */
+  readonly blockMs: number;
+}
+
+export interface BusConnection extends Connection {
+  /** Resolves with the reason once the connection is over (failure or close). */
+  readonly ended: Promise<string>;
+  /** Hands a pub/sub message to the connection (the transport owns the subscriber). */
+  presence(channel: string, message: string): void;
+}
+
+type RawItem = [Buffer, Buffer[]];
+
+const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+const randomPeerId = (): string =>
+  new DataView(crypto.getRandomValues(new Uint8Array(8)).buffer).getBigUint64(0).toString();
+
+const endOf = (data: Uint8Array): VersionVector => {
+  try {
+    return fromLoroVersion(decodeImportBlobMeta(data, false).partialEndVersionVector);
+  } catch {
+    // Not a Loro blob: nothing of it can ever reach PostgreSQL, so it never blocks trimming.
+    return EMPTY_VERSION;
+  }
+};
+
+export const createBusConnection = (options: BusConnectionOptions): BusConnection => {
+  const { hubId, clients, backend, state } = options;
+  const incoming = new Subject<unknown>();
+  const problems = new Subject<TransportProblem>();
+  const lanes = new DocLanes();
+  /** Documents whose stream this connection reads, with the id to read after. */
+  const following = new Map<DocId, string>();
+  const docByKey = new Map<string, DocId>();
+  const docByChannel = new Map<string, DocId>();
+  let closed = false;
+  let reading = false;
+  let endWith!: (reason: string) => void;
+  const ended = new Promise<string>((resolve) => {
+    endWith = resolve;
+  });
+  let readerId: number | undefined;
+
+  const finish = (reason: string): void => {
+    if (closed) return;
+    closed = true;
+    incoming.complete();
+    problems.complete();
+    endWith(reason);
+    // A blocked XREAD would hold the reader for up to blockMs; free it now.
+    if (readerId !== undefined) {
+      void clients.cmd.call("CLIENT", "UNBLOCK", String(readerId)).catch(() => undefined);
+    }
+  };
+  const fail = (what: string, e: unknown): void => {
+    if (closed) return;
+    state.counters.losses++;
+    finish(`redis: ${what}: ${describe(e)}`);
+  };
+  const reply = (message: ChannelMsg): void => {
+    if (!closed) incoming.next(message);
+  };
+  const report = (problem: TransportProblem): void => {
+    if (!closed) problems.next(problem);
+  };
+
+  // ── reading ────────────────────────────────────────────────────────────────────────────────
+
+  const deliver = (docId: DocId, id: string, fields: Buffer[]): void => {
+    const entry = decodeEntry(fields);
+    if (entry === undefined) {
+      state.counters.malformed++;
+      report({ code: "malformed_entry", docId, message: `dropped bus entry ${id}` });
+      return;
+    }
+    if (entry.kind === "delete") {
+      // Entries before a delete are of a document that no longer exists: nothing to keep.
+      state.tracked.delete(docId);
+      track(state, docId, { id, end: EMPTY_VERSION });
+    } else track(state, docId, { id, end: endOf(entry.data) });
+    if (entry.origin === hubId) {
+      state.counters.ownSkipped++;
+      return;
+    }
+    state.counters.received++;
+    if (entry.kind === "delete") {
+      reply({ type: "channel/delete-request", docId });
+      return;
+    }
+    reply({
+      type: "channel/update",
+      docId,
+      transmission: { type: entry.kind, data: entry.data, version: entry.version },
+    });
+  };
+
+  const readLoop = async (): Promise<void> => {
+    try {
+      readerId = Number(await clients.reader.call("CLIENT", "ID"));
+    } catch (e) {
+      fail("CLIENT ID", e);
+      return;
+    }
+    while (!closed) {
+      if (following.size === 0) {
+        reading = false;
+        return; // restarted by the next follow
+      }
+      const keys: string[] = [];
+      const ids: string[] = [];
+      for (const [docId, id] of following) {
+        keys.push(options.streamKey(docId));
+        ids.push(id);
+      }
+      let result: unknown;
+      try {
+        result = await clients.reader.callBuffer(
+          "XREAD",
+          "COUNT",
+          "1000",
+          "BLOCK",
+          String(options.blockMs),
+          "STREAMS",
+          ...keys,
+          ...ids,
+        );
+      } catch (e) {
+        fail("XREAD", e);
+        return;
+      }
+      if (closed) return;
+      if (!Array.isArray(result)) continue; // timed out or unblocked: read again
+      for (const [key, items] of result as [Buffer, RawItem[]][]) {
+        const docId = docByKey.get(key.toString());
+        if (docId === undefined) continue;
+        for (const [rawId, fields] of items) {
+          const id = rawId.toString();
+          const last = following.get(docId);
+          if (last !== undefined && !entryAfter(id, last)) continue;
+          following.set(docId, id);
+          state.lastIds.set(docId, id);
+          deliver(docId, id, fields);
+        }
+      }
+    }
+  };
+
+  const startReading = (): void => {
+    if (reading || closed) return;
+    reading = true;
+    void readLoop();
+  };
+
+  const follow = (docId: DocId, after: string): void => {
+    const known = following.get(docId);
+    if (known !== undefined && !entryAfter(after, known)) return;
+    const fresh = known === undefined;
+    following.set(docId, after);
+    state.lastIds.set(docId, after);
+    const key = options.streamKey(docId);
+    docByKey.set(key, docId);
+    if (fresh) {
+      docByChannel.set(options.presenceChannel(docId), docId);
+      clients.sub.subscribe(options.presenceChannel(docId)).catch((e) => fail("SUBSCRIBE", e));
+      // The reader may be blocked on the old key list: wake it so this stream is read at once.
+      if (reading && readerId !== undefined) {
+        clients.cmd.call("CLIENT", "UNBLOCK", String(readerId)).catch(() => undefined);
+      }
+    }
+    startReading();
+  };
+
+  // ── the handshake: stream, then PostgreSQL ────────────────────────────────────────────────
+
+  /** The cluster's state of `docId`: every retained entry plus what PostgreSQL holds. */
+  const load = async (docId: DocId): Promise<LoroDoc> => {
+    const items = (await clients.cmd.callBuffer(
+      "XRANGE",
+      options.streamKey(docId),
+      "-",
+      "+",
+    )) as RawItem[];
+    let after = "0-0";
+    let updates: Uint8Array[] = [];
+    for (const [rawId, fields] of items) {
+      const id = rawId.toString();
+      after = id;
+      const entry = decodeEntry(fields);
+      if (entry === undefined) continue;
+      if (entry.kind === "delete") updates = [];
+      else updates.push(entry.data);
+      // Read before this hub followed the stream: still to be trimmed once PostgreSQL has it.
+      const previous = state.lastIds.get(docId);
+      if (previous === undefined || entryAfter(id, previous)) {
+        track(state, docId, {
+          id,
+          end: entry.kind === "delete" ? EMPTY_VERSION : endOf(entry.data),
+        });
+      }
+    }
+    const resumeAt = state.lastIds.get(docId);
+    follow(docId, resumeAt !== undefined && entryAfter(resumeAt, after) ? resumeAt : after);
+    const rebuilt = rebuildDoc(await backend.loadRange([docId]));
+    for (const data of updates) {
+      try {
+        rebuilt.doc.import(data);
+      } catch {
+        state.counters.malformed++;
+      }
+    }
+    return rebuilt.doc;
+  };
+
+  const answerSyncRequest = async (docId: DocId, theirs: VersionVector): Promise<void> => {
+    let doc: LoroDoc;
+    try {
+      doc = await load(docId);
+    } catch (e) {
+      fail(`loading ${JSON.stringify(docId)}`, e);
+      return;
+    }
+    try {
+      const ours = docVersion(doc);
+      let transmission: SyncTransmission;
+      if (isEmptyVersion(ours)) transmission = { type: "unavailable" };
+      else {
+        const order = compareVersions(theirs, ours);
+        transmission =
+          order === 0 || order === 1
+            ? { type: "up-to-date", version: ours }
+            : { type: "update", data: exportFrom(doc, theirs), version: ours };
+      }
+      reply({ type: "channel/sync-response", docId, transmission });
+      // Ask back with our version: the engine answers with exactly what the cluster lacks.
+      reply({
+        type: "channel/sync-request",
+        docId,
+        requesterDocVersion: ours,
+        bidirectional: false,
+      });
+    } finally {
+      doc.free();
+    }
+  };
+
+  const answerAnnouncement = async (docId: DocId): Promise<void> => {
+    let doc: LoroDoc;
+    try {
+      doc = await load(docId);
+    } catch (e) {
+      fail(`loading ${JSON.stringify(docId)}`, e);
+      return;
+    }
+    const ours = docVersion(doc);
+    doc.free();
+    // Bidirectional: the engine sends what we lack, then asks us for what it lacks.
+    reply({ type: "channel/sync-request", docId, requesterDocVersion: ours, bidirectional: true });
+  };
+
+  // ── writing ────────────────────────────────────────────────────────────────────────────────
+
+  const append = (docId: DocId, entry: BusEntry): void => {
+    state.counters.published++;
+    clients.cmd
+      .callBuffer("XADD", options.streamKey(docId), "*", ...encodeEntry(entry))
+      .catch((e) => fail("XADD", e));
+  };
+
+  const publishPresence = (docId: DocId, stores: readonly PresenceEntry[]): void => {
+    // Entries of peers on other hubs came from the bus: publishing them again would be an echo.
+    const own = stores.filter((e) => !state.remotePeers.has(e.peerId));
+    if (own.length === 0) return;
+    state.counters.presencePublished++;
+    clients.cmd
+      .publish(options.presenceChannel(docId), encodePresence(hubId, own))
+      .catch((e) => fail("PUBLISH", e));
+  };
+
+  const handle = (message: ChannelMsg | BatchableMsg): void => {
+    switch (message.type) {
+      case "channel/establish-request":
+        reply({
+          type: "channel/establish-response",
+          identity: { peerId: randomPeerId(), name: "loro-rx-cluster", type: "service" },
+        });
+        return;
+      case "channel/sync-request":
+        if (message.ephemeral !== undefined) publishPresence(message.docId, message.ephemeral);
+        lanes.run([message.docId], () =>
+          answerSyncRequest(message.docId, message.requesterDocVersion),
+        );
+        return;
+      case "channel/sync-response":
+      case "channel/update": {
+        const t = message.transmission;
+        if (t.type === "snapshot" || t.type === "update") {
+          append(message.docId, { kind: t.type, origin: hubId, data: t.data, version: t.version });
+        }
+        if (message.type === "channel/sync-response" && message.ephemeral !== undefined) {
+          publishPresence(message.docId, message.ephemeral);
+        }
+        return;
+      }
+      case "channel/new-doc":
+        for (const docId of message.docIds) lanes.run([docId], () => answerAnnouncement(docId));
+        return;
+      case "channel/directory-request":
+        reply({ type: "channel/directory-response", docIds: [] });
+        return;
+      case "channel/delete-request":
+        append(message.docId, { kind: "delete", origin: hubId });
+        reply({ type: "channel/delete-response", docId: message.docId, status: "deleted" });
+        return;
+      case "channel/ephemeral":
+        publishPresence(message.docId, message.stores);
+        return;
+      case "channel/batch":
+        for (const inner of message.messages) handle(inner);
+        return;
+      default:
+        return;
+    }
+  };
+
+  const presence = (channel: string, raw: string): void => {
+    if (closed) return;
+    const docId = docByChannel.get(channel);
+    if (docId === undefined) return;
+    const decoded = decodePresence(raw);
+    if (decoded === undefined) {
+      state.counters.malformed++;
+      report({ code: "malformed_presence", docId, message: "dropped a presence message" });
+      return;
+    }
+    if (decoded.origin === hubId) return;
+    state.counters.presenceReceived++;
+    for (const e of decoded.stores) noteRemotePeer(state, e.peerId);
+    // One hop left: the receiving hub relays it to its own clients, and no further.
+    reply({ type: "channel/ephemeral", docId, hopsRemaining: 1, stores: decoded.stores });
+  };
+
+  return {
+    kind: "network",
+    adapterType: "redis-bus",
+    // The hub starts the handshake, as with its storage.
+    initiator: true,
+    incoming$: incoming.asObservable(),
+    problems$: problems.asObservable(),
+    ended,
+    presence,
+    send(message) {
+      if (closed) return;
+      try {
+        handle(message);
+      } catch (e) {
+        report({ code: "invalid_message", message: `ignored a message: ${describe(e)}` });
+      }
+    },
+    // No `flush`: the hub's storage flush (its acknowledgements) must not wait on Redis.
+    close(reason) {
+      finish(reason ?? "closed");
+    },
+  };
+};

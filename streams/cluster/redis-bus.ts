@@ -1,0 +1,225 @@
+/**
+ * The bus between hubs as a Transport: subscribing connects to Redis and emits one
+ * {@link createBusConnection bus connection} whenever Redis is reachable; when Redis is lost the
+ * connection ends (the hub serves its own clients meanwhile and reports `degraded`), and once a
+ * probe succeeds a new one is emitted, resuming each stream after its last entry id.
+ *
+ * It also trims: every `trimEveryMs`, the entries this hub has read whose operations its durable
+ * version covers (so they are in PostgreSQL) and that are older than `trimGraceMs` are removed with
+ * `XTRIM MINID`. The grace gives slower hubs time to read them; a hub that was away longer
+ * reloads from PostgreSQL in its next handshake, which is why trimming never loses anything.
+ *
+ * ```
+ *  Redis:     up ─────────────X (lost) ·········· (probe ok) ───────────
+ *  emits:     conn#1 ─────────|                   conn#2 ──────────────
+ *  health:    connected       degraded            connected
+ * ```
+ */
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { asyncScheduler, firstValueFrom, Observable, type SchedulerLike, timer } from "rxjs";
+import type { DocId } from "../../src/protocol/messages.js";
+import {
+  compareVersions,
+  EMPTY_VERSION,
+  type VersionVector,
+} from "../../src/protocol/version-vector.js";
+import type { StorageBackend } from "../storage/storage-backend.js";
+import type { Connection, Transport } from "../transport.js";
+import { type BusClients, type BusConnection, createBusConnection } from "./bus-connection.js";
+import { entryMs, nextEntryId } from "./bus-entry.js";
+import { type BusCounters, createBusState } from "./bus-state.js";
+
+export interface RedisBusOptions {
+  /** `redis://host:port`. */
+  readonly url: string;
+  /** The shared store (PostgreSQL), read by handshakes; never written or closed by the bus. */
+  readonly backend: StorageBackend;
+  /** This hub's id in entries' origin field. Default: random. */
+  readonly hubId?: string;
+  /** What PostgreSQL holds of a document, as this hub knows it; without it nothing is trimmed. */
+  readonly durableVersion?: (docId: DocId) => VersionVector;
+  /** Prefix of every Redis key and channel. Default `"loro-rx:"`. */
+  readonly keyPrefix?: string;
+  /** Entries younger than this are never trimmed. Default 5,000 ms. */
+  readonly trimGraceMs?: number;
+  /** How often to trim. Default 1,000 ms; 0 never trims. */
+  readonly trimEveryMs?: number;
+  /** How long one XREAD blocks. Default 1,000 ms. */
+  readonly blockMs?: number;
+  /** A command without an answer for this long counts as Redis lost. Default 2,000 ms. */
+  readonly commandTimeoutMs?: number;
+  /** How often a lost Redis is probed. Default 250 ms. */
+  readonly probeMs?: number;
+  readonly scheduler?: SchedulerLike;
+  readonly log?: (line: string) => void;
+}
+
+export interface BusHealth {
+  readonly connected: boolean;
+  readonly hubId: string;
+  readonly counters: Readonly<BusCounters>;
+}
+
+export type RedisBus = Transport & {
+  readonly hubId: string;
+  health(): BusHealth;
+  /** Trims now (also runs on its own every `trimEveryMs`); resolves with entries removed. */
+  trim(): Promise<number>;
+  /** Resolves once unsubscribed and the Redis clients are closed. */
+  whenClosed(): Promise<void>;
+};
+
+const covers = (a: VersionVector, b: VersionVector): boolean => {
+  const order = compareVersions(a, b);
+  return order === 0 || order === 1;
+};
+
+export const redisBus = (options: RedisBusOptions): RedisBus => {
+  const hubId = options.hubId ?? randomBytes(8).toString("hex");
+  const prefix = options.keyPrefix ?? "loro-rx:";
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const blockMs = options.blockMs ?? 1_000;
+  const commandTimeout = options.commandTimeoutMs ?? 2_000;
+  const probeMs = options.probeMs ?? 250;
+  const graceMs = options.trimGraceMs ?? 5_000;
+  const trimEveryMs = options.trimEveryMs ?? 1_000;
+  const log = options.log ?? (() => undefined);
+  const state = createBusState();
+  const streamKey = (docId: DocId): string => `${prefix}${docId}`;
+  const presenceChannel = (docId: DocId): string => `${prefix}p:${docId}`;
+  const lives = new Set<Promise<void>>();
+  let clients: BusClients | undefined;
+  let current: BusConnection | undefined;
+
+  const trimNow = async (): Promise<number> => {
+    const cmd = clients?.cmd;
+    const durableVersion = options.durableVersion;
+    if (cmd === undefined || current === undefined || durableVersion === undefined) return 0;
+    const cutoff = scheduler.now() - graceMs;
+    let removed = 0;
+    for (const [docId, list] of state.tracked) {
+      const durable = durableVersion(docId) ?? EMPTY_VERSION;
+      let n = 0;
+      while (n < list.length && entryMs(list[n]!.id) < cutoff && covers(durable, list[n]!.end)) n++;
+      if (n === 0) continue;
+      const last = list[n - 1]!.id;
+      try {
+        removed += Number(await cmd.call("XTRIM", streamKey(docId), "MINID", nextEntryId(last)));
+      } catch {
+        return removed; // Redis trouble: the connection reports it; trim again later
+      }
+      list.splice(0, n);
+      if (list.length === 0) state.tracked.delete(docId);
+    }
+    state.counters.trimmed += removed;
+    return removed;
+  };
+  let trimming: Promise<number> | undefined;
+  const trim = (): Promise<number> => {
+    trimming ??= trimNow().finally(() => {
+      trimming = undefined;
+    });
+    return trimming;
+  };
+
+  const makeClients = (): BusClients => {
+    const base = {
+      // Fail fast instead of queueing: a lost Redis ends the bus connection, and the next
+      // handshake re-sends what was missed.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout,
+      retryStrategy: (times: number) => Math.min(50 * times, 1_000),
+    };
+    const made = {
+      cmd: new Redis(options.url, { ...base, connectionName: `loro-rx-${hubId}` }),
+      reader: new Redis(options.url, { ...base, commandTimeout: blockMs + commandTimeout }),
+      sub: new Redis(options.url, base),
+    };
+    // ioredis logs unhandled "error" events; losses are handled through failed commands.
+    for (const c of Object.values(made)) c.on("error", () => undefined);
+    return made;
+  };
+
+  const healthy = async (c: BusClients): Promise<boolean> => {
+    if (c.cmd.status !== "ready" || c.reader.status !== "ready" || c.sub.status !== "ready") {
+      return false;
+    }
+    try {
+      await Promise.all([c.cmd.ping(), c.reader.ping()]);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const transport = new Observable<Connection>((subscriber) => {
+    let ended = false;
+    const c = makeClients();
+    clients = c;
+    c.sub.on("message", (channel: string, message: string) => current?.presence(channel, message));
+    const trimmer =
+      trimEveryMs > 0
+        ? timer(trimEveryMs, trimEveryMs, scheduler).subscribe(() => void trim())
+        : undefined;
+
+    const life = (async () => {
+      let lostAt: number | undefined;
+      while (!ended) {
+        if (!(await healthy(c))) {
+          lostAt ??= scheduler.now();
+          await firstValueFrom(timer(probeMs, scheduler));
+          continue;
+        }
+        if (ended) break;
+        if (lostAt !== undefined) {
+          log(`loro-rx hub: cluster bus back after ${scheduler.now() - lostAt} ms; resyncing`);
+          lostAt = undefined;
+        }
+        const connection = createBusConnection({
+          hubId,
+          clients: c,
+          backend: options.backend,
+          state,
+          streamKey,
+          presenceChannel,
+          blockMs,
+        });
+        current = connection;
+        subscriber.next(connection);
+        const reason = await connection.ended;
+        current = undefined;
+        if (!ended) {
+          lostAt = scheduler.now();
+          log(`loro-rx hub: cluster bus lost (${reason}); serving local clients meanwhile`);
+        }
+      }
+    })();
+    const whole = life.finally(() => {
+      trimmer?.unsubscribe();
+      for (const client of Object.values(c)) client.disconnect();
+      if (clients === c) clients = undefined;
+    });
+    lives.add(whole);
+    void whole.then(() => lives.delete(whole));
+
+    return () => {
+      ended = true;
+      current?.close("bus unsubscribed");
+    };
+  });
+
+  return Object.assign(transport, {
+    hubId,
+    health: (): BusHealth => ({
+      connected: current !== undefined,
+      hubId,
+      counters: { ...state.counters },
+    }),
+    trim,
+    async whenClosed() {
+      while (lives.size > 0) await Promise.all(lives);
+    },
+  });
+};
