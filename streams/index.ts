@@ -23,6 +23,13 @@ export {
   HEARTBEAT_MS,
 } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType } from "./engine/events.js";
+// Acknowledgement needs only `fetch`: usable from a page.
+export {
+  fetchDurableVersion,
+  isDurable,
+  type WhenDurableOptions,
+  whenDurable,
+} from "./hub/when-durable.js";
 export { docVersion, fromLoroVersion, toLoroVersion } from "./loro-version.js";
 export {
   type MessageRejected,
