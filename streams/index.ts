@@ -73,9 +73,11 @@ export type { Connection, Transport, TransportProblem } from "./transport.js";
 export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelay } from "./transports/backoff.js";
 export type { BrowserWebSocket, WebSocketConstructor } from "./transports/browser-websocket.js";
 export { type ClientState, isValidTransition } from "./transports/client-state.js";
+export { browserReconnectTriggers } from "./transports/reconnect-triggers.js";
 export { isFatalCloseCode } from "./transports/signals.js";
 export {
   DEFAULT_KEEPALIVE,
+  DEFAULT_READY_TIMEOUT_MS,
   type KeepaliveOptions,
   type WebSocketClientOptions,
   type WebSocketClientTransport,
