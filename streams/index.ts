@@ -21,6 +21,13 @@ export {
   type EngineOptions,
   HEARTBEAT_MS,
 } from "./engine/engine.js";
+// Acknowledgement needs only `fetch`: usable from a page.
+export {
+  fetchDurableVersion,
+  isDurable,
+  type WhenDurableOptions,
+  whenDurable,
+} from "./hub/when-durable.js";
 export { docVersion, fromLoroVersion, toLoroVersion } from "./loro-version.js";
 export {
   type MessageRejected,
@@ -79,15 +86,17 @@ export type { Connection, Transport, TransportProblem } from "./transport.js";
 export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelay } from "./transports/backoff.js";
 export type { BrowserWebSocket, WebSocketConstructor } from "./transports/browser-websocket.js";
 export { type ClientState, isValidTransition } from "./transports/client-state.js";
+export type { ClientUrls } from "./transports/client-urls.js";
 export {
   type FramedConnectionConfig,
   type FramedConnectionHandle,
   framedConnection,
 } from "./transports/framed-connection.js";
-export type { ClientUrls } from "./transports/client-urls.js";
+export { browserReconnectTriggers } from "./transports/reconnect-triggers.js";
 export { isFatalCloseCode } from "./transports/signals.js";
 export {
   DEFAULT_KEEPALIVE,
+  DEFAULT_READY_TIMEOUT_MS,
   type KeepaliveOptions,
   type WebSocketClientOptions,
   type WebSocketClientTransport,

@@ -5,9 +5,11 @@
 export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelay } from "./backoff.js";
 export type { BrowserWebSocket, WebSocketConstructor } from "./browser-websocket.js";
 export { type ClientState, isValidTransition } from "./client-state.js";
+export { browserReconnectTriggers } from "./reconnect-triggers.js";
 export { isFatalCloseCode } from "./signals.js";
 export {
   DEFAULT_KEEPALIVE,
+  DEFAULT_READY_TIMEOUT_MS,
   type KeepaliveOptions,
   type WebSocketClientOptions,
   type WebSocketClientTransport,

@@ -5,7 +5,9 @@
  *
  * Each socket that reaches "ready" becomes one Connection (initiator); when the socket closes
  * the Connection's `incoming$` completes and, unless the close code is fatal, the client
- * reconnects with jittered exponential backoff. A "ping" goes out every 30 s; no "pong" within
+ * reconnects with jittered exponential backoff, by default for as long as it is subscribed, and
+ * at once on the browser's `online` event or when the tab becomes visible. An attempt that gets
+ * no "ready" within `readyTimeoutMs` counts as failed. A "ping" goes out every 30 s; no "pong" within
  * the deadline means a dead link, which is dropped and replaced like a closed one. Every timer
  * runs on the given scheduler and is cancelled on unsubscribe.
  */
@@ -32,6 +34,7 @@ import type { ClientState } from "./client-state.js";
 import { type ClientUrls, urlRotation } from "./client-urls.js";
 import { closeReason } from "./close-reason.js";
 import { FramedConnection } from "./framed-connection.js";
+import { browserReconnectTriggers } from "./reconnect-triggers.js";
 import {
   CLOSE_NORMAL,
   CLOSE_PONG_TIMEOUT,
@@ -73,7 +76,21 @@ export interface WebSocketClientOptions {
   readonly random?: () => number;
   /** Close codes that end the client instead of reconnecting. */
   readonly isFatalClose?: (code: number) => boolean;
+  /**
+   * Deadline from opening a socket to the server's "ready": a server that accepts TCP and never
+   * answers the upgrade (a hung hub, a load balancer with a dead backend) counts as a failed
+   * attempt and is retried. Default {@link DEFAULT_READY_TIMEOUT_MS}; 0 waits forever.
+   */
+  readonly readyTimeoutMs?: number;
+  /**
+   * While waiting to reconnect, each item retries at once (and restarts the backoff). Default:
+   * the browser's `online` event and a hidden tab becoming visible (nothing outside a browser).
+   */
+  readonly retryNow$?: Observable<unknown>;
 }
+
+/** Opening, upgrade and "ready" together; a healthy hub answers in milliseconds. */
+export const DEFAULT_READY_TIMEOUT_MS = 10_000;
 
 export interface WebSocketClientTransport extends Observable<Connection> {
   readonly state$: Observable<ClientState>;
@@ -126,6 +143,8 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
   const isFatal = options.isFatalClose ?? isFatalCloseCode;
   const reconnect = withDefaults(options.reconnect, DEFAULT_RECONNECT);
   const keepalive = withDefaults(options.keepalive, DEFAULT_KEEPALIVE);
+  const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  const retryNow$ = options.retryNow$ ?? browserReconnectTriggers();
   const state = new BehaviorSubject<ClientState>("disconnected");
   const problems = new Subject<TransportProblem>();
   const urls = urlRotation(options.url);
@@ -147,6 +166,7 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
     let reconnectTimer: Subscription | undefined;
     let pingTimer: Subscription | undefined;
     let pongDeadline: Subscription | undefined;
+    let readyDeadline: Subscription | undefined;
 
     const setState = (next: ClientState): void => {
       if (state.value !== next) state.next(next);
@@ -190,6 +210,8 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
     /** The current socket is finished with, for whatever reason. */
     const dropSocket = (): void => {
       stopKeepalive();
+      readyDeadline?.unsubscribe();
+      readyDeadline = undefined;
       socket = undefined;
       framed?.end();
       framed = undefined;
@@ -216,6 +238,8 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
 
     const onReady = (ws: BrowserWebSocket, early: Uint8Array[]): void => {
       if (framed !== undefined) return;
+      readyDeadline?.unsubscribe();
+      readyDeadline = undefined;
       attempts = 0;
       if (state.value === "connecting") setState("connected");
       setState("ready");
@@ -260,6 +284,19 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
       }
       socket = ws;
       ws.binaryType = "arraybuffer";
+      if (readyTimeoutMs > 0) {
+        readyDeadline = scheduler.schedule(() => {
+          readyDeadline = undefined;
+          if (socket !== ws) return;
+          problems.next({
+            code: "ready_timeout",
+            message: `no "ready" from ${options.url} within ${readyTimeoutMs} ms`,
+          });
+          abandon(ws, CLOSE_NORMAL, REASON_CLIENT_STOP);
+          dropSocket();
+          scheduleReconnect();
+        }, readyTimeoutMs);
+      }
       /** Binary messages before "ready" (the server never sends any; kept in case one does). */
       const early: Uint8Array[] = [];
       // Attached before open: "ready" can arrive before the open event is handled.
@@ -309,10 +346,20 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
       }
     };
 
+    // Retry at once when the network is back: only while waiting out a backoff delay.
+    const retrying = retryNow$.subscribe(() => {
+      if (stopped || reconnectTimer === undefined) return;
+      reconnectTimer.unsubscribe();
+      reconnectTimer = undefined;
+      attempts = 0;
+      connect();
+    });
+
     connect();
 
     return () => {
       stopped = true;
+      retrying.unsubscribe();
       reconnectTimer?.unsubscribe();
       reconnectTimer = undefined;
       const ws = socket;

@@ -2,7 +2,7 @@
  * The client's timers on a virtual-time scheduler with a scripted browser-style WebSocket:
  * backoff delays, the ping period and the pong deadline, exactly, with no real time passing.
  */
-import { VirtualAction, VirtualTimeScheduler } from "rxjs";
+import { Subject, VirtualAction, VirtualTimeScheduler } from "rxjs";
 import type { Connection } from "../../../streams/transport.js";
 import {
   type BrowserWebSocket,
@@ -135,13 +135,13 @@ describe("client timers in virtual time", () => {
     expectValid(states.values);
   });
 
-  it("backs off exponentially up to 30 s and gives up after 10 attempts", () => {
-    const { states, done, sub } = start();
+  it("backs off exponentially, jitter on top of the 30 s cap, and gives up after maxAttempts", () => {
+    const { states, done, sub } = start({ reconnect: { maxAttempts: 10 } });
     const expected = [0];
     let t = 0;
     last().drop(1006);
     for (let n = 1; n <= 10; n++) {
-      t += Math.min(1000 * 2 ** (n - 1) + 500, 30_000);
+      t += Math.min(1000 * 2 ** (n - 1), 30_000) + 500;
       expected.push(t);
       advanceTo(t);
       last().drop(1006);
@@ -150,6 +150,76 @@ describe("client timers in virtual time", () => {
     expect(done.completed).toBe(true);
     expect(states.values.at(-1)).toBe("disconnected");
     expect(scheduler.actions).toHaveLength(0);
+    sub.unsubscribe();
+    expectValid(states.values);
+  });
+
+  it("by default never gives up: 200 failed attempts later it is still retrying every ~30 s", () => {
+    const { states, done, sub } = start();
+    let t = 0;
+    last().drop(1006);
+    for (let n = 1; n <= 200; n++) {
+      t += Math.min(1000 * 2 ** (n - 1), 30_000) + 500;
+      advanceTo(t);
+      last().drop(1006);
+    }
+    expect(FakeWebSocket.created).toHaveLength(201);
+    expect(FakeWebSocket.created.at(-1)!.at - FakeWebSocket.created.at(-2)!.at).toBe(30_500);
+    expect(done.completed).toBe(false);
+    expect(states.values.at(-1)).toBe("reconnecting");
+    sub.unsubscribe();
+    expect(states.values.at(-1)).toBe("disconnected");
+  });
+
+  it("retries at once when retryNow$ fires during a backoff wait, and restarts the backoff", () => {
+    const retryNow$ = new Subject<void>();
+    const { connections, sub } = start({ retryNow$ });
+    // Connected: a trigger changes nothing.
+    last().open();
+    last().text("ready");
+    retryNow$.next();
+    expect(FakeWebSocket.created).toHaveLength(1);
+    // Lost, then six failures: the next wait would be 32.5 s.
+    last().drop(1006);
+    let t = 0;
+    for (let n = 1; n <= 6; n++) {
+      t += Math.min(1000 * 2 ** (n - 1), 30_000) + 500;
+      advanceTo(t);
+      last().drop(1006);
+    }
+    expect(FakeWebSocket.created).toHaveLength(7);
+    // (A virtual clock moves only when an action runs: `now()` stays at t until then.)
+    advanceTo(t + 100);
+    retryNow$.next();
+    expect(FakeWebSocket.created).toHaveLength(8);
+    last().drop(1006);
+    // The backoff restarted: attempt 1 again, 1.5 s, not 30.5 s.
+    advanceTo(t + 1499);
+    expect(FakeWebSocket.created).toHaveLength(8);
+    advanceTo(t + 1500);
+    expect(FakeWebSocket.created).toHaveLength(9);
+    last().open();
+    last().text("ready");
+    expect(connections).toHaveLength(2);
+    sub.unsubscribe();
+  });
+
+  it('an attempt without "ready" within readyTimeoutMs fails and is retried', () => {
+    const { client, states, sub } = start({ readyTimeoutMs: 5000 });
+    const problems = collect(client.problems$);
+    const first = last();
+    first.open();
+    advanceTo(4999);
+    expect(first.closedWith).toBeUndefined();
+    advanceTo(5000);
+    expect(first.closedWith?.code).toBe(1000);
+    expect(problems.values.map((p) => p.code)).toEqual(["ready_timeout"]);
+    expect(states.values.at(-1)).toBe("reconnecting");
+    advanceTo(6500);
+    expect(FakeWebSocket.created.map((c) => c.at)).toEqual([0, 6500]);
+    // Not even the open event (TCP accepted, upgrade never answered): same deadline.
+    advanceTo(11_500);
+    expect(problems.values.map((p) => p.code)).toEqual(["ready_timeout", "ready_timeout"]);
     sub.unsubscribe();
     expectValid(states.values);
   });

@@ -1,5 +1,5 @@
 /** The client on real sockets: reconnection, dead links, fatal closes, states, cleanup. */
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { WebSocket, WebSocketServer, type WebSocket as WsSocket } from "ws";
 import type { ChannelMsg } from "../../../src/protocol/messages.js";
 import type { Connection } from "../../../streams/transport.js";
@@ -46,12 +46,15 @@ const scriptedServer = async (onSocket: (ws: WsSocket, index: number) => void) =
 };
 
 describe("backoff", () => {
-  it("follows min(1000·2^(n−1) + rand[0,1000), 30000)", () => {
+  it("follows min(1000·2^(n−1), 30000) + rand[0,1000), forever by default", () => {
     expect(reconnectDelay(1, DEFAULT_RECONNECT, () => 0)).toBe(1000);
     expect(reconnectDelay(2, DEFAULT_RECONNECT, () => 0.5)).toBe(2500);
     expect(reconnectDelay(5, DEFAULT_RECONNECT, () => 0.999)).toBe(16_999);
     expect(reconnectDelay(6, DEFAULT_RECONNECT, () => 0)).toBe(30_000);
-    expect(reconnectDelay(10, DEFAULT_RECONNECT, () => 0.999)).toBe(30_000);
+    // Capped clients still spread out.
+    expect(reconnectDelay(10, DEFAULT_RECONNECT, () => 0.999)).toBe(30_999);
+    expect(reconnectDelay(100_000, DEFAULT_RECONNECT, () => 0.5)).toBe(30_500);
+    expect(DEFAULT_RECONNECT.maxAttempts).toBe(Number.POSITIVE_INFINITY);
   });
 });
 
@@ -109,6 +112,41 @@ describe("reconnection", () => {
     expect(states.values.filter((s) => s === "connecting")).toHaveLength(4);
     expect(states.values.at(-1)).toBe("disconnected");
     expectValidTransitions(states.values);
+  });
+});
+
+describe("connection deadline", () => {
+  it("a server that accepts TCP and never answers the upgrade counts as failed and is retried", async () => {
+    const accepted: Socket[] = [];
+    let closed = 0;
+    const silent = createServer((socket) => {
+      accepted.push(socket);
+      socket.on("error", () => undefined);
+      socket.on("close", () => closed++);
+      socket.resume(); // read (and ignore) the upgrade request, so the client's FIN is seen
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const { port } = silent.address() as AddressInfo;
+    const client = webSocketClient({
+      url: `ws://127.0.0.1:${port}`,
+      WebSocket,
+      reconnect: fast,
+      readyTimeoutMs: 200,
+    });
+    const states = collect(client.state$);
+    const problems = collect(client.problems$);
+    const sub = client.subscribe();
+    await waitFor(() => accepted.length >= 3, "three attempts at the silent server");
+    expect(problems.values.filter((p) => p.code === "ready_timeout").length).toBeGreaterThanOrEqual(
+      2,
+    );
+    expect(states.values).toContain("reconnecting");
+    expectValidTransitions(states.values);
+    sub.unsubscribe();
+    // Every abandoned attempt's socket is closed from our side.
+    await waitFor(() => closed === accepted.length, "every attempt's socket closed");
+    for (const s of accepted) s.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
   });
 });
 

@@ -10,9 +10,9 @@ import { getPeer } from "../../../src/program/index.js";
 import { pmapValues } from "../../../src/program/pmap.js";
 import type { ChannelMsg } from "../../../src/protocol/messages.js";
 import { decodeFrameV2, encodeFrameV2 } from "../../../src/protocol/wire/index.js";
-import type { EngineEvent } from "../../../streams/engine/events.js";
 import { createRepo, type Repo } from "../../../streams/index.js";
 import { webSocketServer } from "../../../streams/node.js";
+import type { EngineEvent } from "../../../streams/ports/events.js";
 import { eventually } from "../helpers.js";
 import { type RawClient, rawClient } from "./helpers.js";
 
