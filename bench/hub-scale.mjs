@@ -311,7 +311,8 @@ async function w9(hub) {
   await sleep(500);
   const cpu0 = procCpuMs(hub.pid);
   const t0 = monoMs();
-  const genCpu0 = (await genTotals(gens)).cpuMs;
+  const gen0 = await genTotals(gens);
+  const genCpu0 = gen0.cpuMs;
   const runs = Promise.all(
     parts.map((_, g) =>
       gens[g].call("w9Run", { docId, ns, durationMs, periodMs: 1000, settleMs: 3_000 }),
@@ -320,6 +321,10 @@ async function w9(hub) {
   await sleep(durationMs);
   const hubCpuMs = procCpuMs(hub.pid) - cpu0;
   const wallMs = monoMs() - t0;
+  const gen1 = await genTotals(gens);
+  // Frames the hub wrote to clients in the window, against what 1 Hz from everyone asks for:
+  // P·(P−1) deliveries per second (fewer frames if the hub batched, fewer if it fell behind).
+  const framesFromHub = gen1.framesIn - gen0.framesIn;
   const out = await runs;
   const genCpuMs = (await genTotals(gens)).cpuMs - genCpu0;
   const h = Histogram.merge(out.map((o) => o.histogram));
@@ -337,6 +342,9 @@ async function w9(hub) {
   const bytesIn = out.reduce((s, o) => s + o.bytesIn, 0);
   const figures = {
     hubCpuPctOfCore: (hubCpuMs / wallMs) * 100,
+    hubFramesOutPerS: framesFromHub / (wallMs / 1000),
+    deliveriesAskedPerS: P * (P - 1),
+    hubCpuUsPerFrameOut: (hubCpuMs * 1000) / framesFromHub,
     p50Ms: lat.p50,
     p99Ms: lat.p99,
     maxMs: lat.max,
@@ -368,6 +376,13 @@ async function w9(hub) {
       { figure: "set → seen p50", value: lat.p50, unit: "ms" },
       { figure: "set → seen p99", value: lat.p99, unit: "ms" },
       { figure: "bytes per client", value: figures.bytesPerClientPerS, unit: "B/s" },
+      {
+        figure: "frames from the hub (asked: P·(P−1)/s)",
+        value: figures.hubFramesOutPerS,
+        unit: `/s of ${(P * (P - 1)).toLocaleString("en")}/s`,
+      },
+      { figure: "hub CPU per frame out", value: figures.hubCpuUsPerFrameOut, unit: "µs" },
+      { figure: "generators' CPU", value: figures.generatorCpuPctOfCore, unit: "% of a core" },
     ],
   };
 }
@@ -397,8 +412,10 @@ async function w10(hub) {
     ),
   );
   await sleep(500);
-  const genCpu0 = (await genTotals(gens)).cpuMs;
+  const gen0 = await genTotals(gens);
+  const genCpu0 = gen0.cpuMs;
   const run = await measured(hub, () => writerGen.call("w10Write", { docId, edits, rate }));
+  const framesFromHub = (await genTotals(gens)).framesIn - gen0.framesIn;
   const collected = await Promise.all(
     parts.map((_, g) =>
       gens[g].call("w10Collect", { times: run.result.times, edits, limitMs: 60_000 }),
@@ -418,6 +435,8 @@ async function w10(hub) {
     maxMs: lat.max,
     hubCpuPctOfCore: (run.hubCpuMs / run.wallMs) * 100,
     editsPerS: edits / (run.result.elapsedMs / 1000),
+    hubFramesOutPerS: framesFromHub / (run.wallMs / 1000),
+    hubCpuUsPerFrameOut: (run.hubCpuMs * 1000) / framesFromHub,
     deliveries: lat.n,
     generatorCpuPctOfCore: (genCpuMs / run.wallMs) * 100,
   };
@@ -443,6 +462,12 @@ async function w10(hub) {
       },
       { figure: "propagation p50", value: lat.p50, unit: "ms" },
       { figure: "hub CPU", value: figures.hubCpuPctOfCore, unit: "% of a core" },
+      {
+        figure: "frames from the hub while writing",
+        value: figures.hubFramesOutPerS,
+        unit: `/s (asked: ${(O * rate).toLocaleString("en")}/s)`,
+      },
+      { figure: "generators' CPU", value: figures.generatorCpuPctOfCore, unit: "% of a core" },
     ],
   };
 }
