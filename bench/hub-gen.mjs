@@ -366,10 +366,19 @@ const commands = {
     const complete = () => clients.every((c) => c.seenEdits >= edits);
     await until(complete, "every observer has every edit", limitMs).catch(() => undefined);
     const hist = new Histogram();
+    const worst = new Float64Array(edits + 1);
     for (const c of clients) {
-      for (let k = 1; k <= c.seenEdits; k++) hist.add(c.arrivals[k] - times[k]);
+      for (let k = 1; k <= c.seenEdits; k++) {
+        const ms = c.arrivals[k] - times[k];
+        hist.add(ms);
+        if (ms > worst[k]) worst[k] = ms;
+      }
     }
-    return { histogram: hist.toJSON(), seenEdits: clients.map((c) => c.seenEdits) };
+    return {
+      histogram: hist.toJSON(),
+      seenEdits: clients.map((c) => c.seenEdits),
+      worstPerEdit: Array.from(worst),
+    };
   },
 };
 

@@ -425,6 +425,21 @@ async function w10(hub) {
   const h = Histogram.merge(collected.map((c) => c.histogram));
   const lat = h.summary();
   const seenEdits = collected.flatMap((c) => c.seenEdits);
+  // Where the tail comes from: the edits whose slowest delivery took over 100 ms, with when they
+  // were written (ms from the first edit), to tell periodic stalls from scattered ones.
+  const worst = run.result.times.map((_, k) =>
+    Math.max(...collected.map((c) => c.worstPerEdit[k])),
+  );
+  const slowEdits = [];
+  for (let k = 1; k <= edits && slowEdits.length < 100; k++) {
+    if (worst[k] > 100) {
+      slowEdits.push({
+        edit: k,
+        atMs: Math.round(run.result.times[k] - run.result.times[1]),
+        ms: Math.round(worst[k]),
+      });
+    }
+  }
   const durable = await whenDurable(hub, docId, run.result.version, 60_000).then(
     () => true,
     () => false,
@@ -450,6 +465,7 @@ async function w10(hub) {
       deliveries: lat.n,
       hubDurableAtWriterVersion: durable,
     },
+    slowEdits,
     targets: [
       {
         figure: "propagation p99",
