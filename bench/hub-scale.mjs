@@ -9,6 +9,7 @@
 //                            --workload W8 [--j 150] [--doc large20|large]
 //                            --workload W9 [--p 500] [--duration-s 20] [--measure 10]
 //                            --workload W10 [--o 1000] [--rate 100] [--duration-s 30]
+//                                           [--engine-observers 1]  (real engine clients beside)
 //                            [--gens 2] [--out result.json] [--dist DIR]
 //                            [--fail-after-setup]  (W7; for the harness test)
 //                            [--hub-cpu-prof DIR]  (V8 profile of the hub's whole life, summarised)
@@ -49,6 +50,7 @@ const { values: opts } = parseArgs({
     dist: { type: "string" },
     // For the harness test: throw once the hub and generators are up (they must still be killed).
     "fail-after-setup": { type: "boolean", default: false },
+    "engine-observers": { type: "string", default: "1" },
     "hub-cpu-prof": { type: "string" },
   },
 });
@@ -411,6 +413,19 @@ async function w10(hub) {
       }),
     ),
   );
+  // Real engine observers beside the lean ones, in the first observer generator: the lean
+  // clients' figures are checked against what an engine client sees for the same traffic.
+  const engineObservers = Number(opts["engine-observers"]);
+  if (engineObservers > 0) {
+    await gens[0].call("w10EngineObservers", {
+      count: engineObservers,
+      docId,
+      peer,
+      chars,
+      edits,
+      limitMs: PHASE_LIMIT_MS,
+    });
+  }
   await sleep(500);
   const gen0 = await genTotals(gens);
   const genCpu0 = gen0.cpuMs;
@@ -418,13 +433,21 @@ async function w10(hub) {
   const framesFromHub = (await genTotals(gens)).framesIn - gen0.framesIn;
   const collected = await Promise.all(
     parts.map((_, g) =>
-      gens[g].call("w10Collect", { times: run.result.times, edits, limitMs: 60_000 }),
+      gens[g].call("w10Collect", {
+        times: run.result.times,
+        edits,
+        limitMs: 60_000,
+        fingerprint: run.result.fingerprint,
+      }),
     ),
   );
   const genCpuMs = (await genTotals(gens)).cpuMs - genCpu0;
   const h = Histogram.merge(collected.map((c) => c.histogram));
   const lat = h.summary();
   const seenEdits = collected.flatMap((c) => c.seenEdits);
+  const engineLat = Histogram.merge(collected.map((c) => c.engine.histogram)).summary();
+  const engineSeen = collected.flatMap((c) => c.engine.seenEdits);
+  const engineSame = collected.flatMap((c) => c.engine.sameContent);
   // Where the tail comes from: the edits whose slowest delivery took over 100 ms, with when they
   // were written (ms from the first edit), to tell periodic stalls from scattered ones.
   const worst = run.result.times.map((_, k) =>
@@ -452,6 +475,8 @@ async function w10(hub) {
     editsPerS: edits / (run.result.elapsedMs / 1000),
     hubFramesOutPerS: framesFromHub / (run.wallMs / 1000),
     hubCpuUsPerFrameOut: (run.hubCpuMs * 1000) / framesFromHub,
+    engineObserverP50Ms: engineLat.p50,
+    engineObserverP99Ms: engineLat.p99,
     deliveries: lat.n,
     generatorCpuPctOfCore: (genCpuMs / run.wallMs) * 100,
   };
@@ -464,6 +489,9 @@ async function w10(hub) {
       observersWithEveryEdit: seenEdits.filter((n) => n === edits).length,
       deliveries: lat.n,
       hubDurableAtWriterVersion: durable,
+      engineObservers: engineSeen.length,
+      engineObserversWithEveryEdit: engineSeen.filter((n) => n === edits).length,
+      engineObserversWithWritersContent: engineSame.filter(Boolean).length,
     },
     slowEdits,
     targets: [
@@ -477,6 +505,15 @@ async function w10(hub) {
         anchor: "1,500 observers: p50 18.6 ms, p99 44 ms",
       },
       { figure: "propagation p50", value: lat.p50, unit: "ms" },
+      ...(engineObservers > 0
+        ? [
+            {
+              figure: `engine observer${engineObservers > 1 ? "s" : ""} p50/p99 (cross-check)`,
+              value: engineLat.p99,
+              unit: `ms p99 (p50 ${engineLat.p50?.toFixed(2)} ms)`,
+            },
+          ]
+        : []),
       { figure: "hub CPU", value: figures.hubCpuPctOfCore, unit: "% of a core" },
       {
         figure: "frames from the hub while writing",
