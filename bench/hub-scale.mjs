@@ -317,7 +317,14 @@ async function w9(hub) {
   const genCpu0 = gen0.cpuMs;
   const runs = Promise.all(
     parts.map((_, g) =>
-      gens[g].call("w9Run", { docId, ns, durationMs, periodMs: 1000, settleMs: 3_000 }),
+      gens[g].call("w9Run", {
+        docId,
+        ns,
+        durationMs,
+        periodMs: 1000,
+        // Time for the last sets to arrive before "every last value seen" is checked.
+        settleMs: Math.min(3_000, Math.max(1_000, durationMs / 2)),
+      }),
     ),
   );
   await sleep(durationMs);
