@@ -12,6 +12,9 @@ import { LeanClient, monoMs, vvRecord } from "./lib/hub/lean-client.mjs";
 const fx = await sharedFixtures();
 let wire;
 let url;
+let distDir;
+/** Real engine clients (createRepo + webSocketClient from dist), for the W10 cross-check. */
+let repos = [];
 /** Every client of this process, by role. */
 let clients = [];
 let writer;
@@ -72,6 +75,7 @@ const totals = () => {
 const commands = {
   async init(args) {
     url = args.url;
+    distDir = args.distDir;
     wire = await import(pathToFileURL(join(args.distDir, "src/protocol/wire/index.js")).href);
     return { pid: process.pid };
   },
@@ -79,6 +83,8 @@ const commands = {
   stats: async () => totals(),
 
   async closeAll() {
+    for (const r of repos) await r.repo.close();
+    repos = [];
     for (const c of clients) c.close();
     writer?.client.close();
     clients = [];
@@ -326,6 +332,35 @@ const commands = {
     return { clients: count };
   },
 
+  /**
+   * W10 cross-check: `count` real engine clients (the built package's createRepo and Node
+   * webSocketClient, defaults otherwise) open `docId`; each records when each edit of `peer`
+   * shows in its LoroDoc, and its content is compared with the writer's at the end.
+   */
+  async w10EngineObservers({ count, docId, peer, chars, edits, limitMs }) {
+    const at = (p) => pathToFileURL(join(distDir, p)).href;
+    const { createRepo } = await import(at("streams/index.js"));
+    const { webSocketClient } = await import(at("streams/node.js"));
+    for (let i = 0; i < count; i++) {
+      const repo = createRepo({
+        identity: { peerId: String(900_000 + i), name: `engine-observer-${i}` },
+        transports: [webSocketClient({ url, reconnect: false })],
+      });
+      const doc = repo.doc(docId);
+      const r = { repo, doc, arrivals: new Float64Array(edits + 1), seenEdits: 0 };
+      const note = () => {
+        const counter = vvRecord(doc.oplogVersion())[String(peer)] ?? 0;
+        const k = Math.min(edits, Math.floor(counter / chars));
+        const now = monoMs();
+        while (r.seenEdits < k) r.arrivals[++r.seenEdits] = now;
+      };
+      r.unsubscribe = doc.subscribe(note);
+      repos.push(r);
+      await repo.whenSynced(docId, { timeout: limitMs });
+    }
+    return { clients: count };
+  },
+
   /** W10, measured: `edits` edits of the W2 stream (seed 77), one per 1000/rate ms, paced. */
   async w10Write({ docId, edits, rate }) {
     const { doc, client } = writer;
@@ -362,14 +397,33 @@ const commands = {
   },
 
   /** W10: waits (bounded) until every observer has every edit, then latencies vs `times`. */
-  async w10Collect({ times, edits, limitMs }) {
-    const complete = () => clients.every((c) => c.seenEdits >= edits);
+  async w10Collect({ times, edits, limitMs, fingerprint }) {
+    const complete = () =>
+      clients.every((c) => c.seenEdits >= edits) && repos.every((r) => r.seenEdits >= edits);
     await until(complete, "every observer has every edit", limitMs).catch(() => undefined);
     const hist = new Histogram();
+    const worst = new Float64Array(edits + 1);
     for (const c of clients) {
-      for (let k = 1; k <= c.seenEdits; k++) hist.add(c.arrivals[k] - times[k]);
+      for (let k = 1; k <= c.seenEdits; k++) {
+        const ms = c.arrivals[k] - times[k];
+        hist.add(ms);
+        if (ms > worst[k]) worst[k] = ms;
+      }
     }
-    return { histogram: hist.toJSON(), seenEdits: clients.map((c) => c.seenEdits) };
+    const engine = new Histogram();
+    for (const r of repos) {
+      for (let k = 1; k <= r.seenEdits; k++) engine.add(r.arrivals[k] - times[k]);
+    }
+    return {
+      histogram: hist.toJSON(),
+      seenEdits: clients.map((c) => c.seenEdits),
+      worstPerEdit: Array.from(worst),
+      engine: {
+        histogram: engine.toJSON(),
+        seenEdits: repos.map((r) => r.seenEdits),
+        sameContent: repos.map((r) => fx.contentFingerprint(r.doc) === fingerprint),
+      },
+    };
   },
 };
 

@@ -9,6 +9,7 @@
 //                            --workload W8 [--j 150] [--doc large20|large]
 //                            --workload W9 [--p 500] [--duration-s 20] [--measure 10]
 //                            --workload W10 [--o 1000] [--rate 100] [--duration-s 30]
+//                                           [--engine-observers 1]  (real engine clients beside)
 //                            [--gens 2] [--out result.json] [--dist DIR]
 //                            [--fail-after-setup]  (W7; for the harness test)
 //                            [--hub-cpu-prof DIR]  (V8 profile of the hub's whole life, summarised)
@@ -49,6 +50,7 @@ const { values: opts } = parseArgs({
     dist: { type: "string" },
     // For the harness test: throw once the hub and generators are up (they must still be killed).
     "fail-after-setup": { type: "boolean", default: false },
+    "engine-observers": { type: "string", default: "1" },
     "hub-cpu-prof": { type: "string" },
   },
 });
@@ -311,15 +313,27 @@ async function w9(hub) {
   await sleep(500);
   const cpu0 = procCpuMs(hub.pid);
   const t0 = monoMs();
-  const genCpu0 = (await genTotals(gens)).cpuMs;
+  const gen0 = await genTotals(gens);
+  const genCpu0 = gen0.cpuMs;
   const runs = Promise.all(
     parts.map((_, g) =>
-      gens[g].call("w9Run", { docId, ns, durationMs, periodMs: 1000, settleMs: 3_000 }),
+      gens[g].call("w9Run", {
+        docId,
+        ns,
+        durationMs,
+        periodMs: 1000,
+        // Time for the last sets to arrive before "every last value seen" is checked.
+        settleMs: Math.min(3_000, Math.max(1_000, durationMs / 2)),
+      }),
     ),
   );
   await sleep(durationMs);
   const hubCpuMs = procCpuMs(hub.pid) - cpu0;
   const wallMs = monoMs() - t0;
+  const gen1 = await genTotals(gens);
+  // Frames the hub wrote to clients in the window, against what 1 Hz from everyone asks for:
+  // P·(P−1) deliveries per second (fewer frames if the hub batched, fewer if it fell behind).
+  const framesFromHub = gen1.framesIn - gen0.framesIn;
   const out = await runs;
   const genCpuMs = (await genTotals(gens)).cpuMs - genCpu0;
   const h = Histogram.merge(out.map((o) => o.histogram));
@@ -337,6 +351,9 @@ async function w9(hub) {
   const bytesIn = out.reduce((s, o) => s + o.bytesIn, 0);
   const figures = {
     hubCpuPctOfCore: (hubCpuMs / wallMs) * 100,
+    hubFramesOutPerS: framesFromHub / (wallMs / 1000),
+    deliveriesAskedPerS: P * (P - 1),
+    hubCpuUsPerFrameOut: (hubCpuMs * 1000) / framesFromHub,
     p50Ms: lat.p50,
     p99Ms: lat.p99,
     maxMs: lat.max,
@@ -368,6 +385,13 @@ async function w9(hub) {
       { figure: "set → seen p50", value: lat.p50, unit: "ms" },
       { figure: "set → seen p99", value: lat.p99, unit: "ms" },
       { figure: "bytes per client", value: figures.bytesPerClientPerS, unit: "B/s" },
+      {
+        figure: "frames from the hub (asked: P·(P−1)/s)",
+        value: figures.hubFramesOutPerS,
+        unit: `/s of ${(P * (P - 1)).toLocaleString("en")}/s`,
+      },
+      { figure: "hub CPU per frame out", value: figures.hubCpuUsPerFrameOut, unit: "µs" },
+      { figure: "generators' CPU", value: figures.generatorCpuPctOfCore, unit: "% of a core" },
     ],
   };
 }
@@ -396,18 +420,56 @@ async function w10(hub) {
       }),
     ),
   );
+  // Real engine observers beside the lean ones, in the first observer generator: the lean
+  // clients' figures are checked against what an engine client sees for the same traffic.
+  const engineObservers = Number(opts["engine-observers"]);
+  if (engineObservers > 0) {
+    await gens[0].call("w10EngineObservers", {
+      count: engineObservers,
+      docId,
+      peer,
+      chars,
+      edits,
+      limitMs: PHASE_LIMIT_MS,
+    });
+  }
   await sleep(500);
-  const genCpu0 = (await genTotals(gens)).cpuMs;
+  const gen0 = await genTotals(gens);
+  const genCpu0 = gen0.cpuMs;
   const run = await measured(hub, () => writerGen.call("w10Write", { docId, edits, rate }));
+  const framesFromHub = (await genTotals(gens)).framesIn - gen0.framesIn;
   const collected = await Promise.all(
     parts.map((_, g) =>
-      gens[g].call("w10Collect", { times: run.result.times, edits, limitMs: 60_000 }),
+      gens[g].call("w10Collect", {
+        times: run.result.times,
+        edits,
+        limitMs: 60_000,
+        fingerprint: run.result.fingerprint,
+      }),
     ),
   );
   const genCpuMs = (await genTotals(gens)).cpuMs - genCpu0;
   const h = Histogram.merge(collected.map((c) => c.histogram));
   const lat = h.summary();
   const seenEdits = collected.flatMap((c) => c.seenEdits);
+  const engineLat = Histogram.merge(collected.map((c) => c.engine.histogram)).summary();
+  const engineSeen = collected.flatMap((c) => c.engine.seenEdits);
+  const engineSame = collected.flatMap((c) => c.engine.sameContent);
+  // Where the tail comes from: the edits whose slowest delivery took over 100 ms, with when they
+  // were written (ms from the first edit), to tell periodic stalls from scattered ones.
+  const worst = run.result.times.map((_, k) =>
+    Math.max(...collected.map((c) => c.worstPerEdit[k])),
+  );
+  const slowEdits = [];
+  for (let k = 1; k <= edits && slowEdits.length < 100; k++) {
+    if (worst[k] > 100) {
+      slowEdits.push({
+        edit: k,
+        atMs: Math.round(run.result.times[k] - run.result.times[1]),
+        ms: Math.round(worst[k]),
+      });
+    }
+  }
   const durable = await whenDurable(hub, docId, run.result.version, 60_000).then(
     () => true,
     () => false,
@@ -418,6 +480,10 @@ async function w10(hub) {
     maxMs: lat.max,
     hubCpuPctOfCore: (run.hubCpuMs / run.wallMs) * 100,
     editsPerS: edits / (run.result.elapsedMs / 1000),
+    hubFramesOutPerS: framesFromHub / (run.wallMs / 1000),
+    hubCpuUsPerFrameOut: (run.hubCpuMs * 1000) / framesFromHub,
+    engineObserverP50Ms: engineLat.p50,
+    engineObserverP99Ms: engineLat.p99,
     deliveries: lat.n,
     generatorCpuPctOfCore: (genCpuMs / run.wallMs) * 100,
   };
@@ -430,7 +496,11 @@ async function w10(hub) {
       observersWithEveryEdit: seenEdits.filter((n) => n === edits).length,
       deliveries: lat.n,
       hubDurableAtWriterVersion: durable,
+      engineObservers: engineSeen.length,
+      engineObserversWithEveryEdit: engineSeen.filter((n) => n === edits).length,
+      engineObserversWithWritersContent: engineSame.filter(Boolean).length,
     },
+    slowEdits,
     targets: [
       {
         figure: "propagation p99",
@@ -442,7 +512,22 @@ async function w10(hub) {
         anchor: "1,500 observers: p50 18.6 ms, p99 44 ms",
       },
       { figure: "propagation p50", value: lat.p50, unit: "ms" },
+      ...(engineObservers > 0
+        ? [
+            {
+              figure: `engine observer${engineObservers > 1 ? "s" : ""} p50/p99 (cross-check)`,
+              value: engineLat.p99,
+              unit: `ms p99 (p50 ${engineLat.p50?.toFixed(2)} ms)`,
+            },
+          ]
+        : []),
       { figure: "hub CPU", value: figures.hubCpuPctOfCore, unit: "% of a core" },
+      {
+        figure: "frames from the hub while writing",
+        value: figures.hubFramesOutPerS,
+        unit: `/s (asked: ${(O * rate).toLocaleString("en")}/s)`,
+      },
+      { figure: "generators' CPU", value: figures.generatorCpuPctOfCore, unit: "% of a core" },
     ],
   };
 }

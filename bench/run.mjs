@@ -151,12 +151,13 @@ function pickSizes(configs, ns, ks) {
 /** WORKLOADS §6 sizes; one run each (a hub process and its generators per configuration). */
 function hubConfigs() {
   if (opts.quick) {
-    // Seconds each, for CI: W8 on L (5 MiB, shared with W4a) instead of L2 (20 MiB).
+    // Seconds each, for CI: one generator process, W8 on L (5 MiB, shared with W4a) instead
+    // of L2 (20 MiB).
     return [
-      { workload: "W7", params: { c: 20, idleS: 2 } },
-      { workload: "W8", params: { j: 3, doc: "large" } },
-      { workload: "W9", params: { p: 10, durationS: 2 } },
-      { workload: "W10", params: { o: 5, durationS: 1, rate: 100 } },
+      { workload: "W7", params: { c: 20, idleS: 1, gens: 1 } },
+      { workload: "W8", params: { j: 3, doc: "large", gens: 1 } },
+      { workload: "W9", params: { p: 10, durationS: 2, gens: 1 } },
+      { workload: "W10", params: { o: 5, durationS: 1, rate: 100, gens: 1 } },
     ];
   }
   return [
@@ -385,7 +386,9 @@ for (const config of hubRuns) {
   const args = [HUB_SCALE, "--workload", workload, "--out", out, "--dist", distDir];
   const flag = { c: "--c", j: "--j", p: "--p", o: "--o", idleS: "--idle-s" };
   for (const [k, v] of Object.entries(params)) {
-    const name = flag[k] ?? { durationS: "--duration-s", rate: "--rate", doc: "--doc" }[k];
+    if (k === "gens" && opts.gens !== undefined) continue;
+    const name =
+      flag[k] ?? { durationS: "--duration-s", rate: "--rate", doc: "--doc", gens: "--gens" }[k];
     args.push(name, String(v));
   }
   if (opts.gens !== undefined) args.push("--gens", opts.gens);

@@ -150,7 +150,7 @@ test(
 );
 
 test(
-  "W10: every observer receives every edit, once counted per observer and edit",
+  "W10: every observer receives every edit, once counted per observer and edit; an engine observer ends with the writer's content",
   async () => {
     const O = 4;
     const rate = 50;
@@ -164,6 +164,8 @@ test(
       String(rate),
       "--duration-s",
       String(seconds),
+      "--engine-observers",
+      "1",
     ]);
     expectOk(r);
     const edits = rate * seconds;
@@ -173,6 +175,10 @@ test(
       observersWithEveryEdit: O,
       deliveries: O * edits,
       hubDurableAtWriterVersion: true,
+      // The real engine client beside the lean ones got every edit and the writer's content.
+      engineObservers: 1,
+      engineObserversWithEveryEdit: 1,
+      engineObserversWithWritersContent: 1,
     });
     expect(r.figures.p50Ms).toBeLessThanOrEqual(r.figures.p99Ms!);
     expect(r.figures.p50Ms).toBeGreaterThan(0);
