@@ -9,6 +9,13 @@ export * from "../src/program/index.js";
 export * from "../src/protocol/index.js";
 export * as wire from "../src/protocol/wire/index.js";
 export {
+  IndexedDbOpenError,
+  type IndexedDbOpenFailure,
+  type IndexedDbStorageOptions,
+  indexedDbStorage,
+  indexedDbStorageTransport,
+} from "./browser/indexeddb-storage.js";
+export {
   type CommandOf,
   defaultEffects,
   type Effect,
