@@ -29,6 +29,7 @@ import {
 import { createDurabilityTracker } from "./durability.js";
 import { flushLoop } from "./flush-loop.js";
 import { type HubHealth, httpHandler } from "./http-routes.js";
+import { withStaticFiles } from "./static-files.js";
 import { statusLines } from "./status-line.js";
 import { createTraffic } from "./traffic.js";
 
@@ -54,6 +55,8 @@ export interface HubOptions {
   readonly log?: (line: string) => void;
   /** Drives the hub's timers (flush delay, status line, heartbeat). Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /** Files served at `GET /<name>` (`/` is index.html); the CLI passes the built demo. */
+  readonly staticDir?: string;
 }
 
 export interface Hub {
@@ -160,7 +163,10 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
   };
 
   const http = createServer(
-    httpHandler({ health, durableVersion: (docId) => durability.durableVersion(docId) }),
+    withStaticFiles(
+      options.staticDir,
+      httpHandler({ health, durableVersion: (docId) => durability.durableVersion(docId) }),
+    ),
   );
   const repo = createRepo({
     identity: { name: "loro-rx-hub", type: "service" },

@@ -90,14 +90,19 @@ export interface BrowserHarness {
   readonly errors: string[];
 }
 
-/** Starts Chromium and the bundle server before the file's tests and stops both after. */
-export const useBrowser = (pages: Record<string, string>): (() => BrowserHarness) => {
+/**
+ * Starts Chromium and the bundle server before the file's tests and stops both after. `pages`:
+ * page scripts to bundle (see `bundlePages`), or a function that fills the served directory.
+ */
+export const useBrowser = (
+  pages: Record<string, string> | ((dir: string) => Promise<void>),
+): (() => BrowserHarness) => {
   let harness: BrowserHarness | undefined;
   let cleanup: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     const dir = await mkdtemp(join(tmpdir(), "loro-rx-pages-"));
     const profile = await mkdtemp(join(tmpdir(), "loro-rx-chromium-"));
-    await bundlePages(dir, pages);
+    await (typeof pages === "function" ? pages(dir) : bundlePages(dir, pages));
     const { url, server } = await serveDir(dir);
     const browser = await launchChromium(profile);
     const errors: string[] = [];
@@ -143,4 +148,20 @@ export const waitInPage = async (
   } catch (e) {
     throw new Error(`timed out waiting in the page for ${what}: ${String(e)}`);
   }
+};
+
+/** The demo as `npm run build` makes it, but from the sources (no dist needed), into `dir`. */
+export const bundleDemo = async (dir: string): Promise<void> => {
+  await build({
+    entryPoints: [join(ROOT, "demo", "app.ts")],
+    outfile: join(dir, "app.js"),
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    alias: { "loro-rx": join(ROOT, "streams", "index.ts") },
+    logLevel: "warning",
+  });
+  await copyFile(LORO_WASM, join(dir, "loro_wasm_bg.wasm"));
+  await copyFile(join(ROOT, "demo", "index.html"), join(dir, "index.html"));
 };
