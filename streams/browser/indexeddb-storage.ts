@@ -12,6 +12,7 @@
  * compacting skips instead of doing the same work twice. Another tab upgrading the database
  * (`versionchange`) closes ours: later calls reject with `StorageClosedError`.
  */
+import { asyncScheduler, type SchedulerLike, type Subscription } from "rxjs";
 import {
   type StorageBackend,
   type StorageBatchOp,
@@ -37,6 +38,8 @@ export interface IndexedDbStorageOptions {
   readonly blockedTimeoutMs?: number;
   /** Where IndexedDB comes from. Default `globalThis.indexedDB`. */
   readonly indexedDB?: IDBFactory;
+  /** Clock of the blocked-upgrade deadline. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
 }
 
 export type IndexedDbOpenFailure = "unavailable" | "blocked" | "failed";
@@ -93,6 +96,7 @@ const openDatabase = (
   factory: IDBFactory,
   name: string,
   blockedTimeoutMs: number,
+  scheduler: SchedulerLike,
 ): Promise<IDBDatabase> =>
   new Promise((resolve, reject) => {
     let request: IDBOpenDBRequest;
@@ -103,19 +107,19 @@ const openDatabase = (
       return;
     }
     let settled = false;
-    let blockedTimer: ReturnType<typeof setTimeout> | undefined;
+    let blockedTimer: Subscription | undefined;
     request.onupgradeneeded = () => {
       const db = request.result;
       if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE);
     };
     request.onblocked = () => {
-      blockedTimer ??= setTimeout(() => {
+      blockedTimer ??= scheduler.schedule(() => {
         settled = true;
         reject(new IndexedDbOpenError(name, "blocked", "another tab keeps an older version open"));
       }, blockedTimeoutMs);
     };
     request.onsuccess = () => {
-      clearTimeout(blockedTimer);
+      blockedTimer?.unsubscribe();
       if (settled) {
         request.result.close();
         return;
@@ -124,7 +128,7 @@ const openDatabase = (
       resolve(request.result);
     };
     request.onerror = () => {
-      clearTimeout(blockedTimer);
+      blockedTimer?.unsubscribe();
       if (settled) return;
       settled = true;
       const error = request.error;
@@ -154,7 +158,12 @@ export const indexedDbStorage = async (
   if (factory === undefined || factory === null) {
     throw new IndexedDbOpenError(name, "unavailable", "this environment has no indexedDB");
   }
-  const db = await openDatabase(factory, name, options.blockedTimeoutMs ?? 5000);
+  const db = await openDatabase(
+    factory,
+    name,
+    options.blockedTimeoutMs ?? 5000,
+    options.scheduler ?? asyncScheduler,
+  );
   let closed = false;
   // Another tab wants to upgrade: let it, and stop using this connection.
   db.onversionchange = () => {
