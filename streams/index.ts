@@ -9,6 +9,25 @@ export * from "../src/program/index.js";
 export * from "../src/protocol/index.js";
 export * as wire from "../src/protocol/wire/index.js";
 export {
+  type BroadcastChannelLike,
+  type BroadcastChannelTransportOptions,
+  broadcastChannelTransport,
+} from "./browser/broadcast-channel-transport.js";
+export {
+  IndexedDbOpenError,
+  type IndexedDbOpenFailure,
+  type IndexedDbStorageOptions,
+  indexedDbStorage,
+  indexedDbStorageTransport,
+} from "./browser/indexeddb-storage.js";
+export {
+  NOTHING_UNSYNCED,
+  type UnsyncedChanges,
+  type UnsyncedChangesOptions,
+  type UnsyncedChangesTracker,
+  unsyncedChanges,
+} from "./browser/unsynced-changes.js";
+export {
   type CommandOf,
   defaultEffects,
   type Effect,

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
-import { PostgresOpenError } from "../storage/postgres-storage.js";
 /**
  * `loro-rx serve`: the sync hub from the command line (`npm start`). The one line on stdout says
  * where it listens (scripts and tests read the port from it); everything else goes to stderr.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PostgresOpenError } from "../storage/postgres-storage.js";
 import { HELP, parseCli } from "./cli-args.js";
 import { type Hub, HubConfigError, HubDataLockedError, HubListenError, startHub } from "./hub.js";
+
+/** The demo `npm run build` puts next to the built CLI (dist/streams/hub → dist/demo). */
+const DEMO_DIR = fileURLToPath(new URL("../../demo/", import.meta.url));
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -48,6 +54,8 @@ const serve = async (options: Parameters<typeof startHub>[0]): Promise<number> =
     return 1;
   }
   out(`loro-rx hub listening on ${hub.url}, data in ${hub.dataDir}`);
+  // On stderr: stdout keeps its one line for scripts.
+  if (existsSync(join(DEMO_DIR, "index.html"))) err(`loro-rx: demo at ${hub.httpUrl}/`);
   const signal = await signalled;
   err(`loro-rx: ${signal}: stopping (flushing storage)`);
   try {
@@ -71,7 +79,7 @@ const main = async (): Promise<number> => {
       err('Run "loro-rx --help" for usage.');
       return 2;
     case "serve":
-      return serve(parsed.options);
+      return serve({ ...parsed.options, staticDir: DEMO_DIR });
   }
 };
 

@@ -32,6 +32,7 @@ import {
 import { createDurabilityTracker } from "./durability.js";
 import { flushLoop } from "./flush-loop.js";
 import { type HubHealth, httpHandler } from "./http-routes.js";
+import { withStaticFiles } from "./static-files.js";
 import { statusLines } from "./status-line.js";
 import { createTraffic } from "./traffic.js";
 
@@ -62,6 +63,8 @@ export interface HubOptions {
   readonly postgres?: string | undefined;
   /** Redis URL of the bus between hubs; needs `postgres` (the store every hub can load from). */
   readonly redis?: string | undefined;
+  /** Files served at `GET /<name>` (`/` is index.html); the CLI passes the built demo. */
+  readonly staticDir?: string;
 }
 
 export interface Hub {
@@ -209,7 +212,10 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
   };
 
   const http = createServer(
-    httpHandler({ health, durableVersion: (docId) => durability.durableVersion(docId) }),
+    withStaticFiles(
+      options.staticDir,
+      httpHandler({ health, durableVersion: (docId) => durability.durableVersion(docId) }),
+    ),
   );
   const repo = createRepo({
     identity: { name: "loro-rx-hub", type: "service" },

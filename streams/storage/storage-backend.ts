@@ -48,6 +48,13 @@ export interface StorageBackend {
    * survive a crash of the process). Optional; storage `flush()` calls it when present.
    */
   sync?(): Promise<void>;
+  /**
+   * Runs `work` unless another user of the same store (another tab, another process) is running
+   * work of the same `scope` right now, in which case it resolves `false` without running it.
+   * For work that should happen once, such as compacting a document. Optional: without it the
+   * work always runs, which is still safe (compaction by two writers leaves a superset).
+   */
+  exclusive?(scope: string, work: () => Promise<void>): Promise<boolean>;
   /** Releases the store. Calls made afterwards reject with {@link StorageClosedError}. */
   close(): Promise<void>;
 }

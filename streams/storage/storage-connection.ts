@@ -107,15 +107,20 @@ export const createStorageConnection = (
 
   const compact = async (docId: DocId, rebuilt: RebuiltDoc): Promise<void> => {
     try {
-      const after = await compactChunks(
-        backend,
-        rebuilt.doc,
-        rebuilt.readable,
-        chunkKey(docId, nextStamp()),
-      );
-      // Nothing foldable (pending or corrupt chunks): count afresh rather than retry every save.
-      if (after === undefined) stats.delete(docId);
-      else stats.set(docId, after);
+      const fold = async (): Promise<void> => {
+        const after = await compactChunks(
+          backend,
+          rebuilt.doc,
+          rebuilt.readable,
+          chunkKey(docId, nextStamp()),
+        );
+        // Nothing foldable (pending or corrupt chunks): count afresh rather than retry every save.
+        if (after === undefined) stats.delete(docId);
+        else stats.set(docId, after);
+      };
+      // Another writer on the same store compacting this doc now: leave it to them, count afresh.
+      if (backend.exclusive === undefined) await fold();
+      else if (!(await backend.exclusive(`compact:${docId}`, fold))) stats.delete(docId);
     } catch (e) {
       report({ code: "compaction_failed", docId, message: `compaction failed: ${describe(e)}` });
       stats.delete(docId);

@@ -17,8 +17,10 @@ export type {
 } from "./network-types.js";
 export { mulberry32, type Rng } from "./prng.js";
 export {
+  type AcceptanceCase,
   runStorageAcceptanceSuite,
   type StorageUnderTest,
+  storageAcceptanceCases,
   TRICKY_DOC_IDS,
 } from "./storage-acceptance.js";
 export {

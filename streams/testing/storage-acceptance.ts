@@ -13,8 +13,11 @@
  * idempotent) and then calls `cleanup()`. Give `reopen` to also check persistence: it is called
  * after the backend is closed and must open a new backend on the same store.
  *
- * Uses the test runner's global `describe`/`it`/`expect`, declared here with the few members used
- * so that library code does not depend on jest's types.
+ * `runStorageAcceptanceSuite` uses the test runner's global `describe`/`it`/`expect`, declared
+ * here with the few members used so that library code does not depend on jest's types.
+ * `storageAcceptanceCases` gives the same checks without any test runner, as a list of named
+ * functions with a small `expect` of their own: run them where jest cannot go (inside a browser
+ * page, for `indexedDbStorage`).
  */
 import type {
   StorageBackend,
@@ -29,9 +32,15 @@ interface Matchers {
   toBeUndefined(): void;
   readonly not: Matchers;
 }
-declare const describe: (name: string, body: () => void) => void;
-declare const it: (name: string, body: () => Promise<void>, timeoutMs?: number) => void;
-declare const expect: (actual: unknown) => Matchers;
+/** What the suite needs of a test runner. */
+export interface TestApi {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
+  expect(actual: unknown): Matchers;
+}
+declare const describe: TestApi["describe"];
+declare const it: TestApi["it"];
+declare const expect: TestApi["expect"];
 
 export interface StorageUnderTest {
   readonly backend: StorageBackend;
@@ -107,6 +116,12 @@ export const TRICKY_DOC_IDS: readonly string[] = [
 export const runStorageAcceptanceSuite = (
   name: string,
   makeBackend: () => Promise<StorageUnderTest>,
+): void => defineSuite(name, makeBackend, { describe, it, expect });
+
+const defineSuite = (
+  name: string,
+  makeBackend: () => Promise<StorageUnderTest>,
+  { describe, it, expect }: TestApi,
 ): void => {
   /** Runs `body` on a fresh backend and always closes and cleans up. */
   const withBackend = async (
@@ -426,4 +441,77 @@ export const runStorageAcceptanceSuite = (
         }));
     });
   });
+};
+
+/** One check of the suite, runnable without a test runner; rejects when it fails. */
+export interface AcceptanceCase {
+  /** The describe blocks and the test name, joined with " › ". */
+  readonly name: string;
+  readonly timeoutMs?: number;
+  run(): Promise<void>;
+}
+
+const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
+
+/** Structural equality with jest's `toEqual` meaning for the values the suite compares. */
+const deepEqual = (a: unknown, b: unknown): boolean => {
+  if (Object.is(a, b)) return true;
+  if (isBytes(a) && isBytes(b)) return sameBytes(a, b);
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
+};
+
+const show = (v: unknown): string => {
+  try {
+    return JSON.stringify(v, (_k, x: unknown) => (isBytes(x) ? Array.from(x) : x)) ?? String(v);
+  } catch {
+    return String(v);
+  }
+};
+
+const matchers = (actual: unknown, negated: boolean): Matchers => {
+  const check = (ok: boolean, what: string): void => {
+    if (ok === negated) throw new Error(`expected ${show(actual)} ${negated ? "not " : ""}${what}`);
+  };
+  return {
+    toBe: (expected) => check(Object.is(actual, expected), `to be ${show(expected)}`),
+    toEqual: (expected) => check(deepEqual(actual, expected), `to equal ${show(expected)}`),
+    toBeUndefined: () => check(actual === undefined, "to be undefined"),
+    get not() {
+      return matchers(actual, !negated);
+    },
+  };
+};
+
+/** The suite's checks as plain functions (see the module comment). */
+export const storageAcceptanceCases = (
+  name: string,
+  makeBackend: () => Promise<StorageUnderTest>,
+): AcceptanceCase[] => {
+  const cases: AcceptanceCase[] = [];
+  const path: string[] = [];
+  defineSuite(name, makeBackend, {
+    describe(block, body) {
+      path.push(block);
+      try {
+        body();
+      } finally {
+        path.pop();
+      }
+    },
+    it(test, run, timeoutMs) {
+      const full = [...path, test].join(" › ");
+      cases.push(timeoutMs === undefined ? { name: full, run } : { name: full, run, timeoutMs });
+    },
+    expect: (actual) => matchers(actual, false),
+  });
+  return cases;
 };

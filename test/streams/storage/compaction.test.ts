@@ -158,6 +158,39 @@ describe("compaction in the storage connection", () => {
     await peer.stop();
   });
 
+  it("asks the backend's exclusive(): skipped while another holder compacts, run once free", async () => {
+    const backend = memoryStorage();
+    const doc = await storeChunks(backend, "d", 12);
+    let busy = true;
+    const scopes: string[] = [];
+    const shared: StorageBackend = {
+      ...backend,
+      async exclusive(scope, work) {
+        scopes.push(scope);
+        if (busy) return false; // another tab holds the lock
+        await work();
+        return true;
+      },
+    };
+    const transport = storageTransport(shared, { compaction: { maxChunks: 10 } });
+    const peer = await connect(transport);
+    peer.send(syncRequest("d"));
+    await peer.next(2);
+    await peer.connection.flush?.();
+    expect(scopes).toEqual(["compact:d"]);
+    expect((await chunkKeys(backend, "d")).length).toBe(13);
+    await peer.stop();
+
+    busy = false;
+    const again = await connect(transport);
+    again.send(syncRequest("d"));
+    expect(textOf((await again.next(2))[0])).toBe(doc.getText("text").toString());
+    await again.connection.flush?.();
+    expect(scopes).toEqual(["compact:d", "compact:d"]);
+    expect((await chunkKeys(backend, "d")).length).toBe(1);
+    await again.stop();
+  });
+
   it("compaction: false keeps every chunk", async () => {
     const backend = memoryStorage();
     const peer = await connect(storageTransport(backend, { compaction: false }));
