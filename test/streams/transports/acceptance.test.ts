@@ -1,20 +1,23 @@
 /**
  * Every built-in transport against the transport port's contract (`runTransportAcceptanceSuite`
  * from `loro-rx/testing`): the in-process network and the WebSocket server/client pair on a real
- * socket. (The MessagePort transport of the README runs it in test/readme-sections.test.ts. The
+ * socket, and `framedConnection` over a byte pipe. (The MessagePort transport of the README runs it in test/readme-sections.test.ts. The
  * storage transport is not a pair of transports — its other end is a backend, checked by
  * `runStorageAcceptanceSuite` — so this suite does not apply to it.)
  */
-import { asapScheduler, type Subscription } from "rxjs";
+import { asapScheduler, Observable, type Subscription } from "rxjs";
 import { WebSocket } from "ws";
+import { type FramedConnectionHandle, framedConnection } from "../../../streams/index.js";
 import {
   createInProcessNetwork,
+  msg,
   runTransportAcceptanceSuite,
+  type TrackedScheduler,
   trackedScheduler,
 } from "../../../streams/testing/index.js";
 import type { Connection, Transport } from "../../../streams/transport.js";
 import { webSocketClient, webSocketServer } from "../../../streams/transports/index.js";
-import { next } from "./helpers.js";
+import { next, waitFor } from "./helpers.js";
 
 /** Subscribes and resolves with the transport's first connection. */
 const firstConnection = (
@@ -80,4 +83,72 @@ runTransportAcceptanceSuite("WebSocket server and client (127.0.0.1)", async () 
     },
     leftovers: () => scheduler.pending,
   };
+});
+
+/**
+ * A byte pipe made into a transport pair with `framedConnection`: the framing, fragmentation and
+ * reassembly come with it. Bytes cross on the scheduler, as a socket would deliver them.
+ */
+const bytePipe = (scheduler: TrackedScheduler, fragmentThreshold: number) => {
+  const writes = { count: 0 };
+  const ends: FramedConnectionHandle[] = [];
+  const make = (initiator: boolean, other: () => FramedConnectionHandle) =>
+    framedConnection({
+      adapterType: "byte-pipe",
+      initiator,
+      scheduler,
+      fragmentThreshold,
+      sendBinary: (bytes) => {
+        writes.count++;
+        const copy = bytes.slice();
+        scheduler.schedule(() => other().receive(copy));
+      },
+      closeSocket: () => scheduler.schedule(() => other().end()),
+    });
+  ends.push(
+    make(true, () => ends[1]!),
+    make(false, () => ends[0]!),
+  );
+  const transport = (end: FramedConnectionHandle): Transport =>
+    new Observable<Connection>((subscriber) => {
+      subscriber.next(end.connection);
+      return () => end.connection.close("unsubscribed");
+    });
+  return { a: transport(ends[0]!), b: transport(ends[1]!), writes };
+};
+
+runTransportAcceptanceSuite("framedConnection over a byte pipe", async () => {
+  const scheduler = trackedScheduler();
+  const pipe = bytePipe(scheduler, 64);
+  const subscriptions: Subscription[] = [];
+  const a = await firstConnection(pipe.a, subscriptions);
+  const b = await firstConnection(pipe.b, subscriptions);
+  return {
+    a,
+    b,
+    unsubscribeA: () => subscriptions[0]!.unsubscribe(),
+    cleanup: async () => {
+      for (const subscription of subscriptions) subscription.unsubscribe();
+    },
+    leftovers: () => scheduler.pending,
+  };
+});
+
+describe("framedConnection", () => {
+  it("fragments a large message into many writes and reassembles it on the other side", async () => {
+    const scheduler = trackedScheduler();
+    const pipe = bytePipe(scheduler, 1_024);
+    const subscriptions: Subscription[] = [];
+    const a = await firstConnection(pipe.a, subscriptions);
+    const b = await firstConnection(pipe.b, subscriptions);
+    const data = Uint8Array.from({ length: 50_000 }, (_, i) => i % 251);
+    const received: unknown[] = [];
+    b.incoming$.subscribe((m) => received.push(m));
+    a.send(msg.syncResponse("d", msg.snapshot(data, { "1": 5 })));
+    await waitFor(() => received.length === 1, "the reassembled message");
+    expect(pipe.writes.count).toBeGreaterThan(40);
+    const [message] = received as { transmission: { data: Uint8Array } }[];
+    expect(Array.from(message!.transmission.data)).toEqual(Array.from(data));
+    for (const subscription of subscriptions) subscription.unsubscribe();
+  });
 });
