@@ -1,10 +1,10 @@
 /**
- * Local commits made outside the run loop, coalesced per document until the code that committed
+ * Local commits made while the engine handles nothing, coalesced per document until the code that committed
  * gives control back (spec §5.3.6, §9.1).
  *
  * An application that commits 1,000 times in one synchronous loop should send one update, not
  * 1,000: each separate update costs every receiver a Loro import, and the import's fixed cost
- * dominates small edits. So a commit made while the run loop is idle only notes the document;
+ * dominates small edits. So a commit made while the engine is idle only notes the document;
  * the notes become `local-doc-change` inputs (one per document, its version read then) when
  * `defer` fires — a microtask with the default scheduler — or, at the latest, right before any
  * other input enters the loop. That keeps what §5.3.6 protects: a local change is handled before
@@ -34,7 +34,7 @@ export interface LocalCommits {
 }
 
 export interface LocalCommitsOptions {
-  /** Whether the run loop is handling inputs right now (then a change goes in at once). */
+  /** Whether the engine is handling an input right now (then a change goes in at once). */
   readonly busy: () => boolean;
   /** The doc's version after its commits (read once per run); `undefined`: doc gone. */
   readonly versionOf: (docId: DocId) => VersionVector | undefined;
