@@ -29,6 +29,7 @@ import {
   decodeFrameV2,
   encodeFrameV2,
   encodeTransportPayloads,
+  FragmentReassembler,
 } from "../dist/src/protocol/wire/index.js";
 import { createRepo } from "../dist/streams/index.js";
 import { webSocketClient } from "../dist/streams/node.js";
@@ -430,6 +431,8 @@ if (url === undefined) {
     spawned.once("exit", () => reject(new Error("the hub exited before listening")));
   });
 }
+// Whatever happens below, a hub we started does not outlive us.
+process.on("exit", () => spawned?.kill("SIGKILL"));
 const httpUrl = url.replace(/^ws/, "http");
 const rssMb = () => {
   if (pid === undefined) return undefined;
@@ -519,11 +522,15 @@ const healthCheck = async (round) => {
     await reader.close();
   }
 };
-/** Every docId the hub lets an established peer know about (directory-request, §6.9). */
+/**
+ * Every docId the hub lets an established peer know about (directory-request, §6.9). With many
+ * documents the answer (and the handshake's offers before it) arrive fragmented (§13.3).
+ */
 const directory = () =>
   new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
-    const timer = setTimeout(() => reject(new Error("no directory-response")), 20_000);
+    const reassembler = new FragmentReassembler();
+    const timer = setTimeout(() => reject(new Error("no directory-response")), 300_000);
     ws.on("error", reject);
     ws.once("open", () => {
       ws.send(
@@ -535,14 +542,18 @@ const directory = () =>
       ws.send(complete({ type: "channel/directory-request" }));
     });
     ws.on("message", (data, isBinary) => {
-      if (!isBinary || data[0] !== 0) return;
-      const decoded = decodeFrameV2(new Uint8Array(data).subarray(1));
-      if (decoded._tag === "Left") return;
-      for (const m of decoded.right) {
-        if (m.type === "channel/directory-response") {
-          clearTimeout(timer);
-          ws.close();
-          resolve(m.docIds);
+      if (!isBinary) return;
+      for (const frame of reassembler.receive(new Uint8Array(data), Date.now())) {
+        if (frame._tag === "Left") continue;
+        const decoded = decodeFrameV2(frame.right);
+        if (decoded._tag === "Left") continue;
+        for (const m of decoded.right) {
+          if (m.type === "channel/directory-response") {
+            clearTimeout(timer);
+            reassembler.dispose();
+            ws.close();
+            resolve(m.docIds);
+          }
         }
       }
     });
