@@ -47,6 +47,7 @@ export {
 export {
   type AuthDecision,
   DEFAULT_MAX_PAYLOAD,
+  DEFAULT_OUTBOUND_BOUND,
   type WebSocketServerOptions,
   type WebSocketServerTransport,
   webSocketServer,

@@ -20,6 +20,7 @@ import {
 import type { Connection, TransportProblem } from "../transport.js";
 import { HeldStream } from "./held-stream.js";
 import { randomBytes } from "./random.js";
+import { CLOSE_TRY_AGAIN_LATER } from "./signals.js";
 
 export interface FramedConnectionOptions {
   readonly adapterType: string;
@@ -31,9 +32,34 @@ export interface FramedConnectionOptions {
   readonly scheduler: SchedulerLike;
   /** Writes one binary WebSocket message. May throw; failures are reported, not raised. */
   readonly sendBinary: (bytes: Uint8Array) => void;
-  /** The engine closed the connection: close the socket. Called once. */
-  readonly closeSocket: (reason: string | undefined) => void;
+  /** The engine closed the connection, or the peer fell behind: close the socket. Called once. */
+  readonly closeSocket: (reason: string | undefined, code?: number) => void;
+  /**
+   * The outbound bound (off when absent): `queuedBytes()` is what the socket still has to write
+   * (its `bufferedAmount`). See {@link OutboundBound}.
+   */
+  readonly outbound?: OutboundBound & { readonly queuedBytes: () => number };
 }
+
+/**
+ * What one slow peer may cost us: nothing of ours queues for it (the engine hands each message
+ * to the socket at once), so the bound is on the socket's own buffer. Above `shedPresenceAt`
+ * bytes, presence (`channel/ephemeral`, alone or in a batch) is dropped: it is resent by the
+ * next change or heartbeat. Above `closeAt`, the connection is closed with 1013 (try again
+ * later); the peer resyncs when it reconnects, as after any reconnect.
+ */
+export interface OutboundBound {
+  readonly shedPresenceAt: number;
+  readonly closeAt: number;
+}
+
+const withoutPresence = (message: ChannelMsg): ChannelMsg | undefined => {
+  if (message.type === "channel/ephemeral") return undefined;
+  if (message.type !== "channel/batch") return message;
+  const messages = message.messages.filter((m) => m.type !== "channel/ephemeral");
+  if (messages.length === message.messages.length) return message;
+  return messages.length === 0 ? undefined : { type: "channel/batch", messages };
+};
 
 export const problemOf = (error: WireError): TransportProblem => ({
   code: error.code,
@@ -100,8 +126,13 @@ export class FramedConnection {
     this.problems.complete();
   }
 
-  private send(message: ChannelMsg): void {
+  /** Presence messages dropped for a slow peer (see OutboundBound). */
+  presenceShed = 0;
+
+  private send(original: ChannelMsg): void {
     if (this.ended) return;
+    const message = this.bounded(original);
+    if (message === undefined) return;
     if (this.options.wireVersion === 1) {
       for (const outcome of encodeFlushV1([message])) {
         if (isLeft(outcome)) this.report(problemOf(outcome.left));
@@ -115,6 +146,24 @@ export class FramedConnection {
     });
     if (isLeft(payloads)) this.report(problemOf(payloads.left));
     else for (const payload of payloads.right) this.write(payload);
+  }
+
+  /** The message to send under the outbound bound, or nothing (shed, or the peer was closed). */
+  private bounded(message: ChannelMsg): ChannelMsg | undefined {
+    const bound = this.options.outbound;
+    if (bound === undefined) return message;
+    const queued = bound.queuedBytes();
+    if (queued > bound.closeAt) {
+      const reason = `peer too slow: ${queued} bytes unsent (bound ${bound.closeAt})`;
+      this.report({ code: "peer_too_slow", message: reason });
+      this.end();
+      this.options.closeSocket(reason, CLOSE_TRY_AGAIN_LATER);
+      return undefined;
+    }
+    if (queued <= bound.shedPresenceAt) return message;
+    const kept = withoutPresence(message);
+    if (kept !== message) this.presenceShed++;
+    return kept;
   }
 
   private write(bytes: Uint8Array): void {

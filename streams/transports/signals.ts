@@ -6,6 +6,8 @@ export const PONG = "pong";
 
 export const CLOSE_NORMAL = 1000;
 export const CLOSE_GOING_AWAY = 1001;
+/** "Try again later": the peer fell too far behind on what we send it (outbound bound). */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 export const REASON_REPLACED = "Replaced by new connection";
 export const REASON_SHUTDOWN = "Server shutting down";
 export const REASON_CLIENT_STOP = "Client disconnecting";

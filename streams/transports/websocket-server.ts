@@ -30,7 +30,10 @@ import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { detectWireVersion } from "../../src/protocol/wire/index.js";
 import type { Connection, TransportProblem } from "../transport.js";
 import { closeReason } from "./close-reason.js";
-import { FramedConnection } from "./framed-connection.js";
+import { FramedConnection, type OutboundBound } from "./framed-connection.js";
+
+export type { OutboundBound } from "./framed-connection.js";
+
 import { refuseUpgrade } from "./http-refusal.js";
 import { randomConnectionKey } from "./random.js";
 import {
@@ -62,7 +65,23 @@ export interface WebSocketServerOptions {
   readonly fragmentThreshold?: number;
   /** Drives reassembly timeouts and the shutdown grace period. */
   readonly scheduler?: SchedulerLike;
+  /**
+   * How far a peer that does not read may fall behind (bytes its socket has not written yet):
+   * presence is shed above `shedPresenceAt`, the socket closed with 1013 above `closeAt`.
+   * Default {@link DEFAULT_OUTBOUND_BOUND}; `false` turns it off.
+   */
+  readonly outbound?: OutboundBound | false;
 }
+
+/**
+ * Shedding presence early costs nothing (it is resent); closing is kept far above any single
+ * message (`DEFAULT_MAX_PAYLOAD`), so a client's first sync of large documents, all answered in
+ * one flush, is not taken for a slow peer.
+ */
+export const DEFAULT_OUTBOUND_BOUND: OutboundBound = {
+  shedPresenceAt: 4 * 1024 * 1024,
+  closeAt: 256 * 1024 * 1024,
+};
 
 export interface WebSocketServerTransport extends Observable<Connection> {
   /** The bound address, each time the server starts listening. */
@@ -108,6 +127,7 @@ const decisionOf = (decision: AuthDecision): { status: number; reason?: string }
 
 export const webSocketServer = (options: WebSocketServerOptions): WebSocketServerTransport => {
   const scheduler = options.scheduler ?? asyncScheduler;
+  const outbound = options.outbound ?? DEFAULT_OUTBOUND_BOUND;
   const address = new BehaviorSubject<AddressInfo | undefined>(undefined);
   const problems = new Subject<TransportProblem>();
 
@@ -165,7 +185,10 @@ export const webSocketServer = (options: WebSocketServerOptions): WebSocketServe
             if (peer.socket.readyState === peer.socket.OPEN)
               peer.socket.send(out, { binary: true });
           },
-          closeSocket: (reason) => closePeer(peer, CLOSE_NORMAL, reason ?? ""),
+          closeSocket: (reason, code) => closePeer(peer, code ?? CLOSE_NORMAL, reason ?? ""),
+          ...(outbound === false
+            ? {}
+            : { outbound: { ...outbound, queuedBytes: () => peer.socket.bufferedAmount } }),
         });
         peer.framed = framed;
         subscriber.next(framed.connection);

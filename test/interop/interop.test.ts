@@ -92,7 +92,14 @@ describe("interop with @loro-extended/repo 5.4.2 at the message level", () => {
     await eventually("the open doc arrives", () => theirs.has("open"));
     secret.getText("text").insert(0, "more ");
     secret.commit();
-    await new Promise((r) => setTimeout(r, 20));
+    // A marker edit after the secret one, on the same link: once it arrives, anything sent
+    // for the secret doc before it has arrived too.
+    open.getText("text").insert(0, "marker ");
+    open.commit();
+    const theirOpen = theirs.get("open", Schema);
+    await eventually("the marker edit arrives", () =>
+      text(theirOpen.loroDoc).startsWith("marker "),
+    );
     expect(theirs.has("secret")).toBe(false);
 
     stop(theirs);

@@ -83,8 +83,9 @@ const copyPresence = (to: Fields, from: Fields): void => {
 const transmission = (u: unknown): unknown => {
   if (!isMap(u)) return u;
   const out: Fields = {};
-  // An unknown kind keeps its raw code, so the codec's error names it.
-  copy(out, "type", u, "k", (k) => TRANSMISSION_BY_CODE.get(k) ?? k);
+  // The kind is an integer code (§13.2.2): a name in its place ("snapshot") is not read as that
+  // kind. An unknown code becomes a label no codec accepts, which still names it in the error.
+  copy(out, "type", u, "k", (k) => TRANSMISSION_BY_CODE.get(k) ?? `unknown kind code ${String(k)}`);
   copy(out, "data", u, "d");
   copy(out, "version", u, "v", version);
   return out;

@@ -131,7 +131,7 @@ describe("frame errors", () => {
   it("shapes are not validated: wrong kinds pass through for the codecs", () => {
     const payload = "a3 6174 12 63646f63 05 627478 a1 616b 09";
     expect(rightOf(decodeFrameV2(v2Frame(hex(payload))))).toEqual([
-      { type: "channel/update", docId: 5, transmission: { type: 9 } },
+      { type: "channel/update", docId: 5, transmission: { type: "unknown kind code 9" } },
     ]);
   });
 

@@ -86,6 +86,17 @@ describe("text that is not exactly its bytes", () => {
   });
 });
 
+describe("codes are codes", () => {
+  it("a transmission kind written as its name, not its code, is rejected (found by the fuzz tool)", () => {
+    // sync-response {doc "d1", tx {k "snapshot", d h'01', v {7:2}}}
+    const payload =
+      "a3 6174 11 63646f63 626431 627478 a3 616b 68736e617073686f74 6164 4101 6176 43010704";
+    expect(accepted(v2Frame(hex(payload)))).toEqual([]);
+    const withCode = "a3 6174 11 63646f63 626431 627478 a3 616b 01 6164 4101 6176 43010704";
+    expect(accepted(v2Frame(hex(withCode)))).toHaveLength(1);
+  });
+});
+
 describe("the handshake", () => {
   // establish-request {id "123", y "user"}
   const REQUEST = "a3 6174 01 626964 63313233 6179 6475736572";
@@ -201,7 +212,7 @@ const KEYS_BY_CODE: ReadonlyArray<readonly [number, readonly string[]]> = [
 
 /** Wrong kinds: text, bytes, ints, floats, booleans, null, undefined, arrays, maps. */
 const leaf = fc.oneof(
-  fc.constantFrom("", "d1", "user", "x"),
+  fc.constantFrom("", "d1", "user", "x", "snapshot", "up-to-date", "channel/new-doc"),
   fc.constantFrom(Uint8Array.of(0), Uint8Array.of(0x61), new Uint8Array(0)),
   fc.integer({ min: -3, max: 4 }),
   fc.constantFrom(1.5, 2 ** 40, -0.5, 0),

@@ -13,6 +13,7 @@ import {
 } from "../../../streams/storage/level-storage.js";
 import { storageTransport } from "../../../streams/storage/storage-transport.js";
 import type { Connection } from "../../../streams/transport.js";
+import { CountingScheduler, ownedLeft } from "../../owned-resources.js";
 import { text } from "../helpers.js";
 import {
   connect,
@@ -79,23 +80,17 @@ describe("level storage transport", () => {
   });
 
   it("unsubscribing lets accepted saves finish, then closes the database and its lock", async () => {
-    const transport = levelStorageTransport({ dir });
-    const before = process.getActiveResourcesInfo();
+    // The storage code's only resources are its clock and the database: nothing may be left
+    // scheduled, and the database's lock must be free (checked by opening it again below).
+    const scheduler = new CountingScheduler();
+    const transport = levelStorageTransport({ dir, scheduler });
     const peer = await connect(transport);
     const doc = docWith(1n, "a");
     peer.send(update("d", full(doc)));
     for (let i = 0; i < 200; i++) peer.send(update("d", edit(doc, ".")));
     await peer.stop();
-    // Nothing left that was not there before. Timers and fs requests are left out: jest keeps a
-    // timeout timer per test and does its own file work, and the storage code has no timers.
-    const kinds = (resources: string[]) =>
-      resources.filter((r) => r !== "Timeout" && r !== "FSReqPromise" && r !== "FSReqCallback");
-    const left = kinds(before);
-    for (const resource of kinds(process.getActiveResourcesInfo())) {
-      const i = left.indexOf(resource);
-      expect([resource, i >= 0]).toEqual([resource, true]);
-      left.splice(i, 1);
-    }
+    await transport.whenClosed();
+    expect(ownedLeft(scheduler)).toEqual({ timers: 0, sockets: 0 });
     // The lock is released: the directory opens again, with every save in it.
     const backend = await levelStorage({ dir });
     expect((await backend.loadRange(["d"])).length).toBeGreaterThan(0);

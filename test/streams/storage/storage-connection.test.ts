@@ -2,9 +2,11 @@
  * The storage peer at the message level (spec §12.3), on the in-memory backend: a test plays the
  * node, sends messages on the Connection and checks the replies and their order.
  */
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { ChannelMsg } from "../../../src/protocol/messages.js";
 import { memoryStorage } from "../../../streams/storage/memory-storage.js";
 import { storageTransport } from "../../../streams/storage/storage-transport.js";
+import { eventually } from "../helpers.js";
 import { connect, docWith, edit, full, syncRequest, textOf, update, versionOf } from "./helpers.js";
 
 const setup = async () => {
@@ -344,12 +346,17 @@ describe("storage connection: flush and close", () => {
     const flush = peer.connection.flush?.().then(() => {
       flushed = true;
     });
-    await new Promise((r) => setTimeout(r, 20));
+    // Positive marker: a save is held at the gate, so the flush has something to wait for;
+    // then every promise callback already due has run.
+    await eventually("a save held at the gate", () => gates.length >= 1);
+    await nextTurn();
     expect(flushed).toBe(false);
+    const held = gates.length;
     gates.shift()?.();
     // A save accepted while flushing is waited for too.
     peer.send(update("d", edit(doc, "b")));
-    await new Promise((r) => setTimeout(r, 20));
+    await eventually("the next save held at the gate", () => gates.length >= held);
+    await nextTurn();
     expect(flushed).toBe(false);
     while (!flushed) {
       gates.shift()?.();

@@ -10,7 +10,8 @@ import {
   reconnectDelay,
   webSocketClient,
 } from "../../../streams/transports/index.js";
-import { collect, noMoreThan, settledResources, startServer, waitFor } from "./helpers.js";
+import { CountingScheduler, ownedLeft, trackedWebSockets } from "../../owned-resources.js";
+import { collect, startServer, waitFor } from "./helpers.js";
 
 const hello: ChannelMsg = {
   type: "channel/establish-request",
@@ -191,27 +192,36 @@ describe("keepalive", () => {
 
 describe("cleanup", () => {
   it("leaves no sockets or timers after unsubscribe: while ready, and while waiting to reconnect", async () => {
-    const before = await settledResources();
+    const scheduler = new CountingScheduler();
+    const tracked = trackedWebSockets();
     const server = await startServer();
     const client = webSocketClient({
       url: server.url,
-      WebSocket,
+      WebSocket: tracked.WebSocket,
+      scheduler,
       keepalive: { intervalMs: 50, timeoutMs: 5000 },
       reconnect: { ...fast, baseDelayMs: 60_000, maxDelayMs: 60_000 },
     });
     const states = collect(client.state$);
     const sub = client.subscribe((c) => c.send(hello));
     await waitFor(() => states.values.at(-1) === "ready" && server.all.length === 1, "ready");
+    // Positive markers: the client's socket is ours, and its keepalive is armed on our scheduler.
+    expect(tracked.sockets).toHaveLength(1);
+    expect(scheduler.pending()).toBeGreaterThan(0);
     sub.unsubscribe();
     expect(states.values.at(-1)).toBe("disconnected");
+    await waitFor(() => tracked.open() === 0, "the client's socket to close");
+    expect(ownedLeft(scheduler, tracked)).toEqual({ timers: 0, sockets: 0 });
 
     // Now with a reconnect pending (a minute away): unsubscribing must cancel it.
     const sub2 = client.subscribe();
     await waitFor(() => states.values.filter((s) => s === "ready").length === 2, "ready again");
     server.stop();
     await waitFor(() => states.values.at(-1) === "reconnecting", "reconnecting");
+    expect(scheduler.pending()).toBe(1);
     sub2.unsubscribe();
-    await waitFor(() => noMoreThan(before), "sockets and timers to go");
+    await waitFor(() => tracked.open() === 0, "the second socket to close");
+    expect(ownedLeft(scheduler, tracked)).toEqual({ timers: 0, sockets: 0 });
     expectValidTransitions(states.values);
   });
 

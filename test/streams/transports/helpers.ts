@@ -101,30 +101,3 @@ export const rawClient = async (url: string): Promise<RawClient> => {
   await waitFor(() => texts.includes("ready"), '"ready"');
   return { ws, texts, binaries, closed };
 };
-
-/** Resources that keep Node alive; compared before and after a test. */
-export const liveResources = (): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
-  return counts;
-};
-
-/** The resource counts once they stop changing, so earlier tests' closing sockets are not counted. */
-export const settledResources = async (): Promise<Record<string, number>> => {
-  let last = JSON.stringify(liveResources());
-  for (let stable = 0; stable < 5; ) {
-    await new Promise((r) => setTimeout(r, 20));
-    const now = JSON.stringify(liveResources());
-    stable = now === last ? stable + 1 : 0;
-    last = now;
-  }
-  return liveResources();
-};
-
-/** Only the kinds the transports could leak; jest and the test itself own others. */
-export const TRANSPORT_RESOURCES = ["TCPSocketWrap", "TCPServerWrap", "Timeout"] as const;
-
-export const noMoreThan = (before: Record<string, number>): boolean => {
-  const now = liveResources();
-  return TRANSPORT_RESOURCES.every((k) => (now[k] ?? 0) <= (before[k] ?? 0));
-};

@@ -11,6 +11,7 @@ import {
 } from "../../../src/protocol/wire/index.js";
 import type { Connection } from "../../../streams/transport.js";
 import { webSocketClient } from "../../../streams/transports/index.js";
+import { trackedWebSockets } from "../../owned-resources.js";
 import { collect, next, type RunningServer, rawClient, startServer, waitFor } from "./helpers.js";
 
 const hello = (peerId: string): ChannelMsg => ({
@@ -112,10 +113,15 @@ describe("control signals", () => {
   });
 
   it("a client with a short keepalive stays ready: every ping gets its pong", async () => {
-    const { client } = await connectClient(2, { keepalive: { intervalMs: 20, timeoutMs: 2000 } });
+    const tracked = trackedWebSockets();
+    const { client } = await connectClient(2, {
+      keepalive: { intervalMs: 20, timeoutMs: 2000 },
+      WebSocket: tracked.WebSocket,
+    });
     const states = collect(client.state$);
     const problems = collect(client.problems$);
-    await new Promise((r) => setTimeout(r, 300));
+    // Positive marker: ten ping/pong rounds happened, each a chance to drop the link.
+    await waitFor(() => tracked.texts(0).filter((t) => t === "pong").length >= 10, "ten pongs");
     expect(states.values).toEqual(["ready"]);
     expect(problems.values).toEqual([]);
     states.subscription?.unsubscribe();

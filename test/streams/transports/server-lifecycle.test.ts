@@ -4,15 +4,8 @@ import { WebSocket } from "ws";
 import type { ChannelMsg } from "../../../src/protocol/messages.js";
 import { encodeTransportPayloads } from "../../../src/protocol/wire/index.js";
 import { webSocketClient, webSocketServer } from "../../../streams/transports/index.js";
-import {
-  collect,
-  next,
-  noMoreThan,
-  rawClient,
-  settledResources,
-  startServer,
-  waitFor,
-} from "./helpers.js";
+import { CountingScheduler, ownedLeft, trackedWebSockets } from "../../owned-resources.js";
+import { collect, next, rawClient, startServer, waitFor } from "./helpers.js";
 
 const hello = (peerId: string): ChannelMsg => ({
   type: "channel/establish-request",
@@ -161,23 +154,41 @@ describe("message size limit", () => {
 
 describe("cleanup", () => {
   it("leaves no sockets, servers or timers behind after unsubscribe", async () => {
-    const before = await settledResources();
-    const server = await startServer();
+    const scheduler = new CountingScheduler();
+    const tracked = trackedWebSockets();
+    const server = await startServer({ scheduler });
     const clients = [1, 2].map((v) =>
-      webSocketClient({ url: server.url, WebSocket, wireVersion: v as 1 | 2 }),
+      webSocketClient({
+        url: server.url,
+        WebSocket: tracked.WebSocket,
+        wireVersion: v as 1 | 2,
+        scheduler,
+      }),
     );
     const subs = clients.map((c) => c.subscribe((conn) => conn.send(hello("x"))));
     await waitFor(() => server.all.length === 2, "both connections");
     // A fragment batch in progress, so a reassembly timer is armed on the server side.
     const raw = await rawClient(server.url);
     raw.ws.send(payload(hello("r")));
+    const timersBefore = scheduler.pending();
     raw.ws.send(Buffer.from([1, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 2, 0, 0, 0, 9]));
     await waitFor(() => server.all.length === 3, "raw connection");
+    await waitFor(() => scheduler.pending() > timersBefore, "the reassembly timer");
 
     for (const s of subs) s.unsubscribe();
     server.stop();
     await raw.closed;
-    // Well under the 10 s reassembly timeout, so a timer left armed would be caught.
-    await waitFor(() => noMoreThan(before), "sockets and timers to go", 5000);
+    await waitFor(() => tracked.open() === 0, "the clients' sockets to close");
+    // The server's side of each socket closes a moment later, which cancels its shutdown grace
+    // timer. Well under the 10 s reassembly timeout, so a timer left armed would be caught.
+    await waitFor(() => scheduler.pending() === 0, "the server's timers to go", 5000);
+    expect(ownedLeft(scheduler, tracked)).toEqual({ timers: 0, sockets: 0 });
+    // The listening socket is gone too: the port refuses a new connection.
+    const refused = new WebSocket(server.url);
+    const outcome = await new Promise<string>((resolve) => {
+      refused.once("open", () => resolve("open"));
+      refused.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
+    });
+    expect(outcome).toBe("ECONNREFUSED");
   });
 });

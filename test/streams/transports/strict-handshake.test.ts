@@ -5,6 +5,7 @@
  * the same socket is answered, so anything the bad frame caused has happened by then.
  */
 import { encode } from "cborg";
+import { LoroDoc } from "loro-crdt";
 import { firstValueFrom } from "rxjs";
 import { getPeer } from "../../../src/program/index.js";
 import { pmapValues } from "../../../src/program/pmap.js";
@@ -216,5 +217,26 @@ describe("a strict handshake, through a real socket into the engine", () => {
     );
     expect(hub.repo.has("junk")).toBe(false);
     expect(pmapValues(hub.repo.engine.model().documents).map((d) => d.docId)).toEqual(["real"]);
+  });
+
+  it("a transmission kind written as its name creates no document (found by the fuzz tool)", async () => {
+    const hub = await startHub();
+    const client = await connect(hub);
+    await marker(client);
+    const snapshot = new LoroDoc();
+    snapshot.getText("t").insert(0, "junk");
+    const tx = { k: "snapshot", d: snapshot.export({ mode: "snapshot" }), v: Uint8Array.of(0) };
+    client.ws.send(payloadOf(encode({ t: 0x11, doc: "junk", tx })));
+    await wasReported(hub, (e) => e.type === "invalid-message");
+    sendMessage(client, {
+      type: "channel/sync-request",
+      docId: "real",
+      requesterDocVersion: {},
+      bidirectional: false,
+    });
+    await eventually("the valid request is answered", () =>
+      received(client).some((m) => m.type === "channel/sync-response" && m.docId === "real"),
+    );
+    expect(hub.repo.has("junk")).toBe(false);
   });
 });
