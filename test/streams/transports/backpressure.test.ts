@@ -6,9 +6,9 @@
  */
 import { asapScheduler } from "rxjs";
 import type { ChannelMsg } from "../../../src/protocol/messages.js";
-import type { EngineEvent } from "../../../streams/engine/events.js";
 import { createRepo } from "../../../streams/index.js";
 import { webSocketClient, webSocketServer } from "../../../streams/node.js";
+import type { EngineEvent } from "../../../streams/ports/events.js";
 import type { TransportProblem } from "../../../streams/transport.js";
 import { FramedConnection } from "../../../streams/transports/framed-connection.js";
 import { trackedWebSockets } from "../../owned-resources.js";
