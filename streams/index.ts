@@ -66,7 +66,8 @@ export type { Connection, Transport, TransportProblem } from "./transport.js";
 export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelay } from "./transports/backoff.js";
 export type { BrowserWebSocket, WebSocketConstructor } from "./transports/browser-websocket.js";
 export { type ClientState, isValidTransition } from "./transports/client-state.js";
-export { isFatalCloseCode } from "./transports/signals.js";
+export { type TokenSource, withToken } from "./transports/client-token.js";
+export { CLOSE_TOKEN_EXPIRED, isFatalCloseCode } from "./transports/signals.js";
 export {
   DEFAULT_KEEPALIVE,
   type KeepaliveOptions,

@@ -10,11 +10,14 @@ import {
   type WebSocketClientTransport,
 } from "./transports/websocket-client.js";
 
+export * from "./auth/index.js";
 export {
   fetchDurableVersion,
   type Hub,
   HubDataLockedError,
   type HubHealth,
+  HubInsecureError,
+  type HubLimits,
   HubListenError,
   type HubOptions,
   isDurable,
@@ -32,6 +35,9 @@ export {
 export {
   type AuthDecision,
   DEFAULT_MAX_PAYLOAD,
+  DEFAULT_PRE_AUTH_LIMITS,
+  type PreAuthLimits,
+  type SocketSession,
   type WebSocketServerOptions,
   type WebSocketServerTransport,
   webSocketServer,

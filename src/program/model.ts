@@ -39,6 +39,8 @@ export interface Channel {
   readonly adapterType: string;
   readonly state: ChannelState;
   readonly peerId?: PeerId;
+  /** The authenticated principal behind this channel (see `Permissions.enforceVisibility`). */
+  readonly principal?: string;
   /**
    * On reconnecting to a known peer we skip docs it is recorded as having (A6). Those records may
    * be stale (a delete we never heard of), so the docs wait here until the peer's first frame,
@@ -62,6 +64,11 @@ export interface PeerDocState {
   readonly epoch: number;
   /** Channels this doc was announced on with `new-doc` (D-11: once per connection). */
   readonly announcedOn?: readonly ChannelId[];
+  /**
+   * The peer asked for the doc (or held it) but may not see it; it is announced to the peer if
+   * access is granted later (see `handle-access.ts`).
+   */
+  readonly refused?: true;
 }
 
 export interface PeerState {

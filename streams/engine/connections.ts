@@ -64,6 +64,7 @@ export const createConnectionRegistry = (deps: {
         channelId,
         kind: connection.kind,
         adapterType: connection.adapterType,
+        ...(connection.principal === undefined ? {} : { principal: connection.principal }),
       });
       if (connection.initiator) deps.enqueue({ type: "establish-channel", channelId });
       const entry: Entry = { connection, subscription: new Subscription(), invalid: [] };

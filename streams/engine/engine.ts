@@ -71,6 +71,12 @@ export interface EngineOptions {
    * sequentially per channel (D-10). Default none: messages go straight to the program.
    */
   readonly middleware?: readonly Middleware[];
+  /**
+   * Access changes (permissions as a stream, DESIGN.md): each item names the principals whose
+   * access changed (`undefined`: everyone's), and the engine re-checks their subscriptions at
+   * once (the program's `permissions-changed` input).
+   */
+  readonly permissionChanges?: Observable<readonly string[] | undefined>;
 }
 
 export interface Engine {
@@ -257,6 +263,18 @@ export const createEngine = (options: EngineOptions): Engine => {
 
   for (const transport of options.transports ?? []) {
     subscriptions.add(connections.attachTransport(transport));
+  }
+
+  if (options.permissionChanges !== undefined) {
+    subscriptions.add(
+      options.permissionChanges.subscribe((principals) =>
+        enqueue(
+          principals === undefined
+            ? { type: "permissions-changed" }
+            : { type: "permissions-changed", principals },
+        ),
+      ),
+    );
   }
 
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;

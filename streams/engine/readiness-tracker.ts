@@ -49,6 +49,7 @@ export const createReadinessTracker = (): ReadinessTracker => {
         case "channel-added":
         case "channel-removed":
         case "establish-channel":
+        case "permissions-changed":
           everything = true;
           return;
         case "message-received":

@@ -3,8 +3,17 @@
  * `loro-rx serve`: the sync hub from the command line (`npm start`). The one line on stdout says
  * where it listens (scripts and tests read the port from it); everything else goes to stderr.
  */
-import { HELP, parseCli } from "./cli-args.js";
-import { type Hub, HubDataLockedError, HubListenError, startHub } from "./hub.js";
+import { readFileSync } from "node:fs";
+import { AuthConfigError } from "../auth/verify-token.js";
+import { HELP, parseCli, type ServeOptions } from "./cli-args.js";
+import {
+  type Hub,
+  HubDataLockedError,
+  HubInsecureError,
+  HubListenError,
+  type HubOptions,
+  startHub,
+} from "./hub.js";
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -30,15 +39,49 @@ const waitForSignal = (): Promise<NodeJS.Signals> =>
     for (const signal of signals) process.on(signal, on);
   });
 
-const serve = async (options: Parameters<typeof startHub>[0]): Promise<number> => {
+/** The hub's options from the command line's; reads the public key file. */
+const hubOptions = (o: ServeOptions): HubOptions => {
+  const { authSecret, authPublicKeyFile, maxDocsPerConnection, rateLimit, rateWindowMs } = o;
+  const auth =
+    authSecret !== ""
+      ? { secret: authSecret }
+      : authPublicKeyFile !== ""
+        ? { publicKey: readFileSync(authPublicKeyFile, "utf8") }
+        : undefined;
+  return {
+    host: o.host,
+    port: o.port,
+    dataDir: o.dataDir,
+    heartbeatMs: o.heartbeatMs,
+    statusIntervalMs: o.statusIntervalMs,
+    flushDelayMs: o.flushDelayMs,
+    allowAnonymous: o.allowAnonymous,
+    offerAllDocs: o.offerAllDocs,
+    limits: {
+      maxDocsPerConnection,
+      maxPendingUpgrades: o.maxPendingUpgrades,
+      maxPreHandshakeBytes: o.maxPreHandshakeBytes,
+      rateLimit,
+      rateWindowMs,
+    },
+    ...(auth === undefined ? {} : { auth }),
+  };
+};
+
+const serve = async (cli: ServeOptions): Promise<number> => {
   // Listening for signals before anything else: whoever reads the "listening" line may signal at
   // once, and a signal during start-up must still end in a graceful stop.
   const signalled = waitForSignal();
   let hub: Hub;
   try {
-    hub = await startHub(options);
+    hub = await startHub(hubOptions(cli));
   } catch (e) {
-    const known = e instanceof HubDataLockedError || e instanceof HubListenError;
+    const known =
+      e instanceof HubDataLockedError ||
+      e instanceof HubListenError ||
+      e instanceof HubInsecureError ||
+      e instanceof AuthConfigError ||
+      (e instanceof Error && (e as NodeJS.ErrnoException).code === "ENOENT");
     err(`loro-rx: ${known ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 1;
   }

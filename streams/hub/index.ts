@@ -8,10 +8,13 @@ export type { HubHealth } from "./http-routes.js";
 export {
   type Hub,
   HubDataLockedError,
+  HubInsecureError,
+  type HubLimits,
   HubListenError,
   type HubOptions,
   startHub,
 } from "./hub.js";
+export type { Refusal, RefusalCode } from "./refusals.js";
 export {
   fetchDurableVersion,
   isDurable,

@@ -29,6 +29,7 @@ import type {
   WebSocketConstructor,
 } from "./browser-websocket.js";
 import type { ClientState } from "./client-state.js";
+import { clientToken, isUpgradeRefusal, type TokenSource } from "./client-token.js";
 import { closeReason } from "./close-reason.js";
 import { FramedConnection } from "./framed-connection.js";
 import {
@@ -71,6 +72,11 @@ export interface WebSocketClientOptions {
   readonly random?: () => number;
   /** Close codes that end the client instead of reconnecting. */
   readonly isFatalClose?: (code: number) => boolean;
+  /**
+   * A token for a hub with auth, sent as the `token` query parameter; a function is called on
+   * every (re)connect. Refusals: see `client-token.ts` (one retry with a fresh token, then stop).
+   */
+  readonly token?: TokenSource;
 }
 
 export interface WebSocketClientTransport extends Observable<Connection> {
@@ -144,6 +150,9 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
     let reconnectTimer: Subscription | undefined;
     let pingTimer: Subscription | undefined;
     let pongDeadline: Subscription | undefined;
+    const auth = options.token === undefined ? undefined : clientToken(options.token);
+    /** Counts connects, so a token arriving after a newer connect (or a stop) is dropped. */
+    let generation = 0;
 
     const setState = (next: ClientState): void => {
       if (state.value !== next) state.next(next);
@@ -213,6 +222,7 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
     const onReady = (ws: BrowserWebSocket, early: Uint8Array[]): void => {
       if (framed !== undefined) return;
       attempts = 0;
+      auth?.accepted();
       if (state.value === "connecting") setState("connected");
       setState("ready");
       const connection = new FramedConnection({
@@ -242,9 +252,28 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
     const connect = (): void => {
       if (stopped) return;
       setState("connecting");
+      if (auth === undefined) {
+        open(options.url);
+        return;
+      }
+      const current = ++generation;
+      auth.url(options.url).then(
+        (url) => {
+          if (!stopped && current === generation) open(url);
+        },
+        (e: unknown) => {
+          if (stopped || current !== generation) return;
+          problems.next({ code: "token_failed", message: `token function: ${String(e)}` });
+          scheduleReconnect();
+        },
+      );
+    };
+
+    const open = (url: string): void => {
       let ws: BrowserWebSocket;
+      let upgradeRefused = false;
       try {
-        ws = new Ctor(options.url);
+        ws = new Ctor(url);
       } catch (e) {
         problems.next({
           code: "connect_failed",
@@ -281,6 +310,16 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
         if (socket !== ws) return;
         detach(ws);
         dropSocket();
+        const verdict = auth?.closed(event.code, upgradeRefused);
+        if (verdict === "unauthorized") {
+          problems.next({ code: "unauthorized", message: "the hub refused a fresh token" });
+          giveUp();
+          return;
+        }
+        if (verdict === "retry") {
+          scheduleReconnect();
+          return;
+        }
         if (isFatal(event.code)) {
           problems.next({
             code: "closed_by_server",
@@ -292,7 +331,9 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
         scheduleReconnect();
       };
       // A close event always follows an error event.
-      ws.onerror = ignore;
+      ws.onerror = (event: unknown) => {
+        upgradeRefused ||= isUpgradeRefusal(event);
+      };
     };
 
     const abandonGracefully = (ws: BrowserWebSocket, reason: string): void => {
@@ -308,6 +349,7 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
 
     return () => {
       stopped = true;
+      generation++;
       reconnectTimer?.unsubscribe();
       reconnectTimer = undefined;
       const ws = socket;
