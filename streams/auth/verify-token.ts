@@ -53,6 +53,25 @@ const algorithmOf = (key: KeyObject): string => {
   );
 };
 
+/**
+ * The Web Crypto key jose verifies with, imported once: handed raw bytes or a KeyObject, jose's
+ * Web Crypto build imports the key again on every verification.
+ */
+const cryptoKeyOf = (key: KeyObject | Uint8Array, algorithm: string): Promise<CryptoKey> => {
+  const { subtle } = globalThis.crypto;
+  if (key instanceof Uint8Array) {
+    return subtle.importKey("raw", new Uint8Array(key), { name: "HMAC", hash: "SHA-256" }, false, [
+      "verify",
+    ]);
+  }
+  const spki = new Uint8Array(key.export({ type: "spki", format: "der" }));
+  const params =
+    algorithm === "ES256"
+      ? { name: "ECDSA", namedCurve: "P-256" }
+      : { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
+  return subtle.importKey("spki", spki, params, false, ["verify"]);
+};
+
 const keyOf = (options: AuthOptions): { key: KeyObject | Uint8Array; algorithm: string } => {
   if ((options.secret === undefined) === (options.publicKey === undefined)) {
     throw new AuthConfigError("give exactly one of a secret and a public key");
@@ -78,9 +97,11 @@ export const createTokenVerifier = (
   scheduler: SchedulerLike = asyncScheduler,
 ): TokenVerifier => {
   const { key, algorithm } = keyOf(options);
+  let imported: Promise<CryptoKey> | undefined;
   return async (token) => {
     try {
-      const { payload } = await jwtVerify(token, key, {
+      imported ??= cryptoKeyOf(key, algorithm);
+      const { payload } = await jwtVerify(token, await imported, {
         algorithms: [algorithm],
         currentDate: new Date(scheduler.now()),
         clockTolerance: options.clockToleranceSec ?? 0,
