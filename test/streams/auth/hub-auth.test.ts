@@ -8,6 +8,7 @@ import { SignJWT, UnsecuredJWT } from "jose";
 import { filter } from "rxjs";
 import { type RawData, WebSocket } from "ws";
 import type { Refusal } from "../../../streams/hub/refusals.js";
+import { formatStatus } from "../../../streams/hub/status-line.js";
 import { createRepo } from "../../../streams/index.js";
 import {
   HubInsecureError,
@@ -277,6 +278,46 @@ describe("limits and safe defaults", () => {
     } finally {
       await stop();
     }
+  });
+
+  it("bounds the documents per connection and rate-limits a peer; each refusal is counted", async () => {
+    const { hub, stop } = await authHub({
+      limits: { maxDocsPerConnection: 2, rateLimit: 40, rateWindowMs: 60_000 },
+    });
+    const refused = refusalsOf(hub);
+    const repo = client(hub.url, await mint({ write: ["*"] }));
+    try {
+      for (const id of ["a", "b"]) {
+        write(repo.doc(id), id);
+        await repo.whenSynced(id);
+      }
+      write(repo.doc("c"), "c");
+      await eventually("the third document is refused", () =>
+        refused.values.some((r) => r.code === "docs-per-connection"),
+      );
+      expect(hub.repo.has("c")).toBe(false);
+      // One update per edit (edits in one synchronous loop would be coalesced into one).
+      for (let i = 0; i < 60; i++) {
+        write(repo.doc("a"), ".");
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      await eventually("the flood of edits is rate-limited", () =>
+        refused.values.some((r) => r.code === "rate-limiter"),
+      );
+      const health = await (await fetch(`${hub.httpUrl}/health`)).json();
+      expect(health.refused["docs-per-connection"]).toBeGreaterThanOrEqual(1);
+      expect(health.refused["rate-limiter"]).toBeGreaterThanOrEqual(1);
+    } finally {
+      await repo.close();
+      await stop();
+    }
+  });
+
+  it("the status line shows refusals, and a new refusal alone is worth a line", () => {
+    const quiet = { peers: 1, documents: 1, framesIn: 0, framesOut: 0, refused: {} };
+    const after = { ...quiet, refused: { upgrade_refused: 2, token_expired: 1 } };
+    expect(formatStatus(quiet, quiet, 10)).toBeUndefined();
+    expect(formatStatus(quiet, after, 10)).toMatch(/refused: upgrade_refused 2, token_expired 1$/);
   });
 
   it("refuses upgrades beyond the pending bound with 503", async () => {
