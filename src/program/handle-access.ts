@@ -5,6 +5,7 @@
  * dropped, and access is re-checked when it changes (`permissions-changed`): a subscription the
  * peer can no longer see is dropped at once, so no later update or presence reaches it, and a doc
  * it asked for and may now see is announced to it (`new-doc`), so it syncs without reconnecting.
+ * Only network channels are judged; storage is the node's own.
  */
 import type {
   BatchableMsg,
@@ -14,8 +15,15 @@ import type {
   PeerId,
 } from "../protocol/messages.js";
 import { establishedChannels } from "./algorithms.js";
-import { type Ctx, drop, emit, permits, updatePeerDoc } from "./context.js";
-import { type Channel, getChannel, getPeer, type PeerDocState, type PeerState } from "./model.js";
+import { type Ctx, drop, emit, permits, updateDoc, updatePeerDoc } from "./context.js";
+import {
+  type Channel,
+  getChannel,
+  getDoc,
+  getPeer,
+  type PeerDocState,
+  type PeerState,
+} from "./model.js";
 import { pmapForEach, pmapGet, pmapRemove, pmapSet } from "./pmap.js";
 
 interface From {
@@ -39,6 +47,8 @@ const markRefused = (ctx: Ctx, peerId: PeerId, docId: DocId): void => {
  */
 export const admit = (ctx: Ctx, from: From, message: BatchableMsg): BatchableMsg | undefined => {
   const channelId = from.channel.channelId;
+  // Storage and other local channels are the node's own: only network peers are judged.
+  if (from.channel.kind !== "network") return message;
   switch (message.type) {
     case "channel/directory-request":
       return message;
@@ -88,6 +98,15 @@ const revoke = (ctx: Ctx, peerId: PeerId, docId: DocId): void => {
   };
 };
 
+/** A request still waiting for storage must not be answered once access is gone. */
+const forgetDeferred = (ctx: Ctx, docId: DocId, channels: readonly ChannelId[]): void => {
+  const doc = getDoc(ctx.model, docId);
+  const deferred = doc?.pendingNetworkRequests;
+  if (doc === undefined || deferred === undefined) return;
+  const rest = deferred.filter((r) => !channels.includes(r.channelId));
+  if (rest.length < deferred.length) updateDoc(ctx, { ...doc, pendingNetworkRequests: rest });
+};
+
 /** Re-checks every doc the peer has a record of, as seen through `channel`. */
 const reevaluate = (ctx: Ctx, peer: PeerState, channel: Channel, grant: boolean): void => {
   const peerId = peer.identity.peerId;
@@ -100,6 +119,7 @@ const reevaluate = (ctx: Ctx, peer: PeerState, channel: Channel, grant: boolean)
     const allowed = visible(ctx, from, docId);
     if (state.subscribed && !allowed) {
       revoke(ctx, peerId, docId);
+      forgetDeferred(ctx, docId, peer.channels);
       changed(ctx, channel.channelId, docId, "revoked");
     } else if (grant && !state.subscribed && allowed) {
       updatePeerDoc(ctx, peerId, docId, ({ refused: _gone, ...rest }) => rest);
@@ -151,7 +171,7 @@ export const admitEstablish = (
 ): boolean => {
   const channel = getChannel(ctx.model, channelId);
   const peer = getPeer(ctx.model, message.identity.peerId);
-  if (channel === undefined || peer === undefined) return true;
+  if (channel?.kind !== "network" || peer === undefined) return true;
   for (const id of peer.channels) {
     const other = getChannel(ctx.model, id);
     if (id !== channelId && other !== undefined && other.principal !== channel.principal) {

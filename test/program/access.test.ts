@@ -3,17 +3,20 @@
  * the `permissions-changed` input), with a mutable rule standing in for a token's claims.
  */
 import type { Command, Input, Model, Permissions } from "../../src/program/index.js";
-import { getPeer, pmapGet } from "../../src/program/index.js";
+import { getDoc, getPeer, pmapGet } from "../../src/program/index.js";
 import {
   alice,
   bob,
+  disk,
   fold,
   given,
   localChange,
   node,
   permissions,
   received,
+  snapshot,
   syncRequest,
+  syncResponse,
   withDoc,
 } from "./helpers.js";
 
@@ -128,6 +131,41 @@ describe("enforceVisibility", () => {
       { type: "send", channelId: 1, message: { type: "channel/new-doc", docIds: ["secret"] } },
     ]);
     expect(getPeer(model, "1")).toBeDefined();
+  });
+
+  it("a request waiting for storage is not answered once access is revoked", () => {
+    const base = hub();
+    readable.set("alice", new Set(["open", "secret", "on-disk"]));
+    let model = given(
+      base,
+      [
+        { type: "channel-added", channelId: 9, kind: "storage", adapterType: "disk" },
+        { type: "establish-channel", channelId: 9 },
+        received(9, { type: "channel/establish-response", identity: disk }),
+        received(1, syncRequest("on-disk", {}, false)),
+      ],
+      perms,
+    );
+    expect(getDoc(model, "on-disk")?.pendingNetworkRequests).toHaveLength(1);
+    readable.set("alice", new Set(["open"]));
+    let commands: Command[];
+    [model, commands] = fold(
+      model,
+      [{ type: "permissions-changed", principals: ["alice"] }],
+      perms,
+    );
+    expect(commands).toContainEqual(
+      expect.objectContaining({ event: expect.objectContaining({ access: "revoked" }) }),
+    );
+    [model, commands] = fold(
+      model,
+      [received(9, syncResponse("on-disk", snapshot({ "5": 1 })))],
+      perms,
+    );
+    // Storage answered (the import is the positive marker); alice gets nothing.
+    expect(commands).toContainEqual(expect.objectContaining({ type: "import", docId: "on-disk" }));
+    expect(sends(commands, 1)).toEqual([]);
+    expect(commands.some((c) => c.type === "send-sync-response" && c.channelId === 1)).toBe(false);
   });
 
   it("refuses a peer id already bound to another principal's live channel", () => {
