@@ -20,7 +20,7 @@ export interface HubAuth {
   readonly store: AccessStore;
   authenticate(request: IncomingMessage): Promise<AuthDecision>;
   refresh(token: string, current: SocketSession): Promise<AuthDecision>;
-  onSession(event: "opened" | "closed", session: SocketSession): void;
+  onSession(event: "opened" | "refreshed" | "closed", session: SocketSession): void;
   /** For HTTP routes naming a document: may the request's token read it? */
   authorizeRead(request: IncomingMessage, docId: DocId): Promise<"ok" | 401 | 403>;
 }
@@ -46,6 +46,7 @@ export const createHubAuth = (
       // Sessions handed to the server are ours (`Session`), so they carry the access.
       const { principal, access } = session as Session;
       if (event === "opened") store.connected(principal, access);
+      else if (event === "refreshed") store.refreshed(principal, access);
       else store.disconnected(principal);
     },
     async authorizeRead(request, docId) {

@@ -14,7 +14,8 @@
  * does, a browser's WebSocket cannot tell it from a network failure) makes the next attempt
  * fetch a fresh token after the usual backoff. If that fresh token is refused too, the client
  * stops for good (terminal, `unauthorized` on `problems$`) instead of retrying forever; a socket
- * that reaches "ready" clears the record.
+ * that reaches "ready" clears the record. `refreshToken()` sends a fresh token in band
+ * (`token:<jwt>`), so new claims apply without a reconnect.
  */
 export type TokenSource = string | (() => string | Promise<string>);
 
@@ -22,6 +23,8 @@ export type TokenSource = string | (() => string | Promise<string>);
 export const CLOSE_UNAUTHORIZED = 4401;
 
 export interface ClientToken {
+  /** A token from the source (the function is called). */
+  token(): Promise<string>;
   /** `base` with the current token in its query (the token function is called). */
   url(base: string): Promise<string>;
   /** The socket reached "ready": its token was accepted. */
@@ -50,10 +53,11 @@ export const isUpgradeRefusal = (event: unknown): boolean => {
 export const clientToken = (source: TokenSource): ClientToken => {
   /** A refusal was seen; the next token is the fresh one asked for once. */
   let refusedOnce = false;
+  const token = async (): Promise<string> => (typeof source === "string" ? source : source());
   return {
+    token,
     async url(base) {
-      const token = typeof source === "string" ? source : await source();
-      return withToken(base, token);
+      return withToken(base, await token());
     },
     accepted() {
       refusedOnce = false;

@@ -41,6 +41,7 @@ import {
   READY,
   REASON_CLIENT_STOP,
   REASON_PONG_TIMEOUT,
+  TOKEN_PREFIX,
 } from "./signals.js";
 
 export interface KeepaliveOptions {
@@ -83,6 +84,8 @@ export interface WebSocketClientTransport extends Observable<Connection> {
   readonly state$: Observable<ClientState>;
   /** Trouble outside any Connection: sockets that cannot be created, fatal closes. */
   readonly problems$: Observable<TransportProblem>;
+  /** With `token`: sends a fresh token on the open socket (new claims apply at once). */
+  refreshToken(): Promise<void>;
 }
 
 const toBytes = (data: unknown): Uint8Array | undefined => {
@@ -132,6 +135,8 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
   const keepalive = withDefaults(options.keepalive, DEFAULT_KEEPALIVE);
   const state = new BehaviorSubject<ClientState>("disconnected");
   const problems = new Subject<TransportProblem>();
+  /** Sends a text message on the current ready socket, while subscribed. */
+  let sendText: ((text: string) => void) | undefined;
 
   const transport = new Observable<Connection>((subscriber) => {
     const Ctor =
@@ -151,6 +156,9 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
     let pingTimer: Subscription | undefined;
     let pongDeadline: Subscription | undefined;
     const auth = options.token === undefined ? undefined : clientToken(options.token);
+    sendText = (text) => {
+      if (framed !== undefined && socket?.readyState === 1) socket.send(text);
+    };
     /** Counts connects, so a token arriving after a newer connect (or a stop) is dropped. */
     let generation = 0;
 
@@ -350,6 +358,7 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
     return () => {
       stopped = true;
       generation++;
+      sendText = undefined;
       reconnectTimer?.unsubscribe();
       reconnectTimer = undefined;
       const ws = socket;
@@ -362,5 +371,10 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
   return Object.assign(transport, {
     state$: state.pipe(distinctUntilChanged()),
     problems$: problems.asObservable(),
+    refreshToken: async () => {
+      if (options.token === undefined) return;
+      const token = typeof options.token === "string" ? options.token : await options.token();
+      sendText?.(`${TOKEN_PREFIX}${token}`);
+    },
   });
 };

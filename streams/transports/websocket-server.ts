@@ -102,8 +102,8 @@ export interface WebSocketServerOptions {
     token: string,
     current: SocketSession,
   ) => AuthDecision | Promise<AuthDecision>;
-  /** Told when an authenticated socket opens and closes (for bookkeeping by principal). */
-  readonly onSession?: (event: "opened" | "closed", session: SocketSession) => void;
+  /** Told when an authenticated socket opens, refreshes its token and closes. */
+  readonly onSession?: (event: "opened" | "refreshed" | "closed", session: SocketSession) => void;
   /**
    * Pre-auth bounds. `maxPendingUpgrades` applies with `authenticate` (default 1,000); the
    * pre-handshake bounds only when given here (a hub gives them; a bare transport may be used by
@@ -288,6 +288,7 @@ export const webSocketServer = (options: WebSocketServerOptions): WebSocketServe
             return;
           }
           peer.session = decision;
+          options.onSession?.("refreshed", decision);
           armExpiry(peer);
           if (peer.socket.readyState === peer.socket.OPEN) peer.socket.send(TOKEN_OK);
         });

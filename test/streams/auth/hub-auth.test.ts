@@ -236,6 +236,44 @@ describe("expiry and refresh", () => {
     }
   });
 
+  it("a client's refreshToken() sends new claims in band: a doc it gains syncs on the same socket", async () => {
+    const { hub, stop } = await authHub();
+    const writer = client(hub.url, await mint({ sub: "writer", write: ["*"] }));
+    let read = ["doc-a"];
+    const transport = webSocketClient({
+      url: hub.url,
+      keepalive: false,
+      token: () => mint({ sub: "reader", read }),
+    });
+    const reader = createRepo({ transports: [transport], heartbeatMs: 0 });
+    try {
+      for (const id of ["doc-a", "doc-b"]) {
+        write(writer.doc(id), id);
+        await writer.whenSynced(id);
+      }
+      const b = reader.doc("doc-b");
+      reader.doc("doc-a");
+      await reader.whenSynced("doc-a");
+      await eventually(
+        "the hub answered doc-b as unavailable",
+        () =>
+          reader.engine
+            .readyStates("doc-b")
+            .some((s) => s.identity.name === "loro-rx-hub" && s.status === "absent"),
+        8000,
+      );
+      expect(text(b)).toBe("");
+      read = ["doc-a", "doc-b"];
+      await transport.refreshToken();
+      await eventually("doc-b syncs without a reconnect", () => text(b) === "doc-b", 8000);
+      expect(hub.repo.engine.model().channels.size).toBe(3);
+    } finally {
+      await reader.close();
+      await writer.close();
+      await stop();
+    }
+  });
+
   it("accepts a new token in band for the same sub, and closes with 4401 for another", async () => {
     const { hub, stop } = await authHub();
     try {
