@@ -14,7 +14,6 @@ import type {
   EstablishRequestMsg,
   PeerId,
 } from "../protocol/messages.js";
-import { establishedChannels } from "./algorithms.js";
 import { type Ctx, drop, emit, permits, updateDoc, updatePeerDoc } from "./context.js";
 import {
   type Channel,
@@ -147,12 +146,17 @@ export const handlePermissionsChanged = (
 ): void => {
   if (ctx.permissions.enforceVisibility !== true) return;
   const wanted = principals === undefined ? undefined : new Set(principals);
-  const seen = new Set<PeerId>();
-  for (const channel of establishedChannels(ctx.model)) {
-    if (channel.kind !== "network" || channel.peerId === undefined) continue;
+  // One pass over the channels, sorting only the matches (creation order, for determinism).
+  const matched: Channel[] = [];
+  pmapForEach(ctx.model.channels, (channel) => {
+    if (channel.state !== "established" || channel.kind !== "network") return;
     if (wanted !== undefined && (channel.principal === undefined || !wanted.has(channel.principal)))
-      continue;
-    if (seen.has(channel.peerId)) continue;
+      return;
+    matched.push(channel);
+  });
+  const seen = new Set<PeerId>();
+  for (const channel of matched.sort((a, b) => a.channelId - b.channelId)) {
+    if (channel.peerId === undefined || seen.has(channel.peerId)) continue;
     seen.add(channel.peerId);
     const peer = getPeer(ctx.model, channel.peerId);
     if (peer !== undefined) reevaluate(ctx, peer, channel, true);
