@@ -105,6 +105,7 @@ export type { Connection, Transport, TransportProblem } from "./transport.js";
 export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelay } from "./transports/backoff.js";
 export type { BrowserWebSocket, WebSocketConstructor } from "./transports/browser-websocket.js";
 export { type ClientState, isValidTransition } from "./transports/client-state.js";
+export { type TokenSource, withToken } from "./transports/client-token.js";
 export type { ClientUrls } from "./transports/client-urls.js";
 export {
   type FramedConnectionConfig,
@@ -112,7 +113,7 @@ export {
   framedConnection,
 } from "./transports/framed-connection.js";
 export { browserReconnectTriggers } from "./transports/reconnect-triggers.js";
-export { isFatalCloseCode } from "./transports/signals.js";
+export { CLOSE_TOKEN_EXPIRED, isFatalCloseCode } from "./transports/signals.js";
 export {
   DEFAULT_KEEPALIVE,
   DEFAULT_READY_TIMEOUT_MS,

@@ -11,6 +11,7 @@ import {
   type WebSocketClientTransport,
 } from "./transports/websocket-client.js";
 
+export * from "./auth/index.js";
 export {
   type BusHealth,
   type RedisBus,
@@ -23,6 +24,8 @@ export {
   HubConfigError,
   HubDataLockedError,
   type HubHealth,
+  HubInsecureError,
+  type HubLimits,
   HubListenError,
   type HubOptions,
   isDurable,
@@ -48,6 +51,9 @@ export {
   type AuthDecision,
   DEFAULT_MAX_PAYLOAD,
   DEFAULT_OUTBOUND_BOUND,
+  DEFAULT_PRE_AUTH_LIMITS,
+  type PreAuthLimits,
+  type SocketSession,
   type WebSocketServerOptions,
   type WebSocketServerTransport,
   webSocketServer,

@@ -44,6 +44,10 @@ export interface RepoPermissions {
   readonly mutability?: (doc: RepoDocContext, peer: PeerContext) => boolean;
   readonly creation?: (docId: DocId, peer: PeerContext) => boolean;
   readonly deletion?: (doc: RepoDocContext, peer: PeerContext) => boolean;
+  /** See `Permissions.enforceVisibility` (read access; what a hub with auth uses). */
+  readonly enforceVisibility?: boolean;
+  /** See `Permissions.discovery`. */
+  readonly discovery?: "visible" | "requested";
 }
 
 export interface RepoOptions extends Omit<EngineOptions, "identity" | "permissions"> {
@@ -145,6 +149,8 @@ const wrapPermissions = (
   deletion: given?.deletion
     ? (d, p) => given.deletion!({ id: d.id, doc: doc(d.id) }, p)
     : defaultPermissions.deletion,
+  ...(given?.enforceVisibility === undefined ? {} : { enforceVisibility: given.enforceVisibility }),
+  ...(given?.discovery === undefined ? {} : { discovery: given.discovery }),
 });
 
 export const createRepo = (options: RepoOptions = {}): Repo => {

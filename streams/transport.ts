@@ -18,6 +18,11 @@ export interface Connection {
    */
   readonly initiator: boolean;
   /**
+   * Who the transport authenticated on this connection (a verified token's `sub`); permission
+   * predicates see it as `PeerContext.principal`. Absent for unauthenticated transports.
+   */
+  readonly principal?: string;
+  /**
    * Decoded frames, not yet validated: the engine checks every one with the protocol codecs.
    * Completes when the connection closes (from either side). Never errors: a transport turns its
    * failures into a completion plus, where useful, an item of `problems$`.

@@ -26,3 +26,46 @@ describe("README quick start", () => {
     net.close();
   });
 });
+
+describe("README: who may connect", () => {
+  it("a token minted as shown lets a client with a token function read and write its docs", async () => {
+    const { SignJWT } = await import("jose");
+    const { authHub, SECRET } = await import("./streams/auth/helpers.js");
+    const { webSocketClient } = await import("../streams/node.js");
+    const { hub, stop } = await authHub();
+    process.env.LORO_RX_AUTH_SECRET = SECRET;
+    const user = { id: "alice" };
+    const signedIn: string[] = [];
+    const showSignIn = () => signedIn.push("shown");
+    try {
+      // As in the README, with the app's token route stubbed by a function.
+      const secret = new TextEncoder().encode(process.env.LORO_RX_AUTH_SECRET);
+      const token = await new SignJWT({ read: ["handbook"], write: ["team-7/*"] })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(user.id)
+        .setExpirationTime("15m")
+        .sign(secret);
+      const fetchToken = async () => token;
+
+      const transport = webSocketClient({ url: hub.url, token: () => fetchToken() });
+      transport.problems$.subscribe((p) => {
+        if (p.code === "unauthorized") showSignIn();
+      });
+      const repo = createRepo({ transports: [transport] });
+
+      const notes = repo.doc("team-7/notes");
+      notes.getText("t").insert(0, "hello");
+      notes.commit();
+      await eventually("the hub has the edit", () =>
+        hub.repo.has("team-7/notes")
+          ? hub.repo.doc("team-7/notes").getText("t").toString() === "hello"
+          : false,
+      );
+      expect(signedIn).toEqual([]);
+      await repo.close();
+    } finally {
+      delete process.env.LORO_RX_AUTH_SECRET;
+      await stop();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import {
   type Channel,
   type DocState,
   getChannel,
+  getDoc,
   getPeer,
   getPeerDoc,
   type Model,
@@ -30,13 +31,28 @@ export const establishedChannels = (model: Model): Channel[] => {
   return out.sort((a, b) => a.channelId - b.channelId);
 };
 
-/** A1: the docs offered to a peer at handshake. */
-export const docsToOffer = (ctx: Ctx, peer: PeerState, channel: Channel): DocState[] =>
-  docsInOrder(ctx.model).filter(
-    (doc) =>
-      getPeerDoc(peer, doc.docId)?.status === "synced" ||
-      permits(ctx, "visibility", doc.docId, peer, channel),
-  );
+/** Whether network peers hear only of docs they asked for (`Permissions.discovery`). */
+const onlyRequested = (ctx: Ctx, channel: Channel): boolean =>
+  channel.kind === "network" && ctx.permissions.discovery === "requested";
+
+/**
+ * A1: the docs offered to a peer at handshake. With `discovery: "requested"` only the docs the
+ * peer is subscribed to (found from its own records, not a scan of every doc); with
+ * `enforceVisibility` a doc the peer may no longer see is never offered, even if it had it.
+ */
+export const docsToOffer = (ctx: Ctx, peer: PeerState, channel: Channel): DocState[] => {
+  const strict = ctx.permissions.enforceVisibility === true;
+  const allowed = (doc: DocState): boolean =>
+    (!strict && getPeerDoc(peer, doc.docId)?.status === "synced") ||
+    permits(ctx, "visibility", doc.docId, peer, channel);
+  if (!onlyRequested(ctx, channel)) return docsInOrder(ctx.model).filter(allowed);
+  const out: DocState[] = [];
+  pmapForEach(peer.docs, (state, docId) => {
+    const doc = state.subscribed ? getDoc(ctx.model, docId) : undefined;
+    if (doc !== undefined) out.push(doc);
+  });
+  return out.sort((a, b) => a.seq - b.seq).filter(allowed);
+};
 
 /** A2: is the peer behind us on this doc? */
 export const isBehind = (ours: VersionVector, state: PeerDocState | undefined): boolean => {
@@ -81,6 +97,7 @@ export const propagate = (ctx: Ctx, doc: DocState, exclude?: PeerId): void => {
     if (peer === undefined) continue;
     const state = getPeerDoc(peer, doc.docId);
     const subscribed = state?.subscribed === true;
+    if (!subscribed && onlyRequested(ctx, channel)) continue;
     if (!subscribed && !permits(ctx, "visibility", doc.docId, peer, channel)) continue;
     if (subscribed) {
       if (state?.status === "absent" || isBehind(doc.version, state)) {

@@ -10,6 +10,10 @@ export type DropReason =
   | "unknown-doc"
   | "creation-denied"
   | "mutability-denied"
+  /** `enforceVisibility`: the peer may not see the doc (a request is answered `unavailable`). */
+  | "visibility-denied"
+  /** `enforceVisibility`: the peer claims a peer id in use by another principal's channel. */
+  | "identity-conflict"
   | "invalid-in-state";
 
 export type ProgramEvent =
@@ -25,6 +29,16 @@ export type ProgramEvent =
       readonly channelId: ChannelId;
       readonly docId: DocId;
       readonly status: "deleted" | "ignored";
+    }
+  /**
+   * `permissions-changed`: the peer lost read access to a doc it was subscribed to (its
+   * subscription is dropped), or gained access to one it had asked for (it is told with `new-doc`).
+   */
+  | {
+      readonly type: "access-changed";
+      readonly channelId: ChannelId;
+      readonly docId: DocId;
+      readonly access: "revoked" | "granted";
     }
   | {
       readonly type: "permission-error";

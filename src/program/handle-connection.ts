@@ -32,9 +32,11 @@ export const handleChannelAdded = (
   channelId: ChannelId,
   kind: ChannelKind,
   adapterType: string,
+  principal?: string,
 ): void => {
   if (getChannel(ctx.model, channelId) !== undefined) return;
-  ctx.model = setChannel(ctx.model, { channelId, kind, adapterType, state: "connected" });
+  const channel: Channel = { channelId, kind, adapterType, state: "connected" };
+  ctx.model = setChannel(ctx.model, principal === undefined ? channel : { ...channel, principal });
 };
 
 /** §6.2 */

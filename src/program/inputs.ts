@@ -12,6 +12,8 @@ export type Input =
       readonly channelId: ChannelId;
       readonly kind: ChannelKind;
       readonly adapterType: string;
+      /** Who the transport authenticated on this channel (a verified token's `sub`). */
+      readonly principal?: string;
     }
   /** Start the handshake on a channel we initiate (§6.2). */
   | { readonly type: "establish-channel"; readonly channelId: ChannelId }
@@ -43,6 +45,11 @@ export type Input =
       readonly pending: boolean;
     }
   | { readonly type: "heartbeat" }
+  /**
+   * Access changed for these principals (all channels when absent): subscriptions a peer can no
+   * longer see are dropped, documents it asked for and may now see are announced to it.
+   */
+  | { readonly type: "permissions-changed"; readonly principals?: readonly string[] }
   | { readonly type: "ephemeral-local-change"; readonly docId: DocId; readonly namespace: string };
 
 export type InputType = Input["type"];

@@ -39,6 +39,8 @@ export interface Channel {
   readonly adapterType: string;
   readonly state: ChannelState;
   readonly peerId?: PeerId;
+  /** The authenticated principal behind this channel (see `Permissions.enforceVisibility`). */
+  readonly principal?: string;
   /**
    * We sent `establish-request` here (§6.2): only then may an `establish-response` establish the
    * channel (only the initiator accepts one).
@@ -67,6 +69,11 @@ export interface PeerDocState {
   readonly epoch: number;
   /** Channels this doc was announced on with `new-doc` (D-11: once per connection). */
   readonly announcedOn?: readonly ChannelId[];
+  /**
+   * The peer asked for the doc (or held it) but may not see it; it is announced to the peer if
+   * access is granted later (see `handle-access.ts`).
+   */
+  readonly refused?: true;
 }
 
 export interface PeerState {

@@ -18,6 +18,8 @@ export interface PeerContext {
   readonly peerType: PeerType;
   readonly channelId: ChannelId;
   readonly channelKind: ChannelKind;
+  /** The identity the transport authenticated (a token's `sub`); never the peer's own claim. */
+  readonly principal?: string;
 }
 
 export interface Permissions {
@@ -29,6 +31,19 @@ export interface Permissions {
   readonly creation: (docId: DocId, peer: PeerContext) => boolean;
   /** Default deny (the reference code, not its guide). Remote delete requests only. */
   readonly deletion: (doc: DocContext, peer: PeerContext) => boolean;
+  /**
+   * Default false (the reference: visibility governs discovery only, and anyone who names a doc
+   * gets it). True makes visibility read access: a request for a doc the peer may not see is
+   * answered `unavailable`, anything else it sends about the doc is dropped, and its
+   * subscriptions are re-checked on `permissions-changed`. What a hub with auth uses.
+   */
+  readonly enforceVisibility?: boolean;
+  /**
+   * What network peers are offered at the handshake and told about with `new-doc`. Default
+   * "visible" (the reference: every visible doc). "requested": only the docs the peer asked for
+   * (is subscribed to); it learns of others only by asking, or from a directory request.
+   */
+  readonly discovery?: "visible" | "requested";
 }
 
 export const defaultPermissions: Permissions = {
@@ -46,5 +61,6 @@ export const peerContext = (peer: PeerState, channel: Channel): PeerContext => {
     channelId: channel.channelId,
     channelKind: channel.kind,
   };
-  return identity.name === undefined ? base : { ...base, peerName: identity.name };
+  const named = identity.name === undefined ? base : { ...base, peerName: identity.name };
+  return channel.principal === undefined ? named : { ...named, principal: channel.principal };
 };

@@ -35,6 +35,7 @@ export const readinessTouched = (input: Input, out: Set<DocId>): boolean => {
     case "channel-added":
     case "channel-removed":
     case "establish-channel":
+    case "permissions-changed": // subscriptions may have been dropped anywhere
       return true;
     case "message-received":
       return messageTouches(input.message, out);

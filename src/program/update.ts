@@ -5,9 +5,10 @@
  * its inner messages in order, all model changes first, with their commands concatenated in
  * order, so the effects of none run before every inner message has updated the model (§5.3.3).
  */
-import type { ChannelId, ChannelMsg } from "../protocol/messages.js";
+import type { BatchableMsg, ChannelId, ChannelMsg } from "../protocol/messages.js";
 import type { Command } from "./commands.js";
 import { type Ctx, drop } from "./context.js";
+import { admit, admitEstablish, handlePermissionsChanged } from "./handle-access.js";
 import {
   handleChannelAdded,
   handleChannelRemoved,
@@ -28,7 +29,7 @@ import {
   handleUpdate,
 } from "./handle-sync.js";
 import type { Input } from "./inputs.js";
-import { getChannel, type Model, peerOfChannel } from "./model.js";
+import { type Channel, getChannel, type Model, type PeerState, peerOfChannel } from "./model.js";
 import { defaultPermissions, type Permissions } from "./permissions.js";
 
 export type Step = readonly [Model, readonly Command[]];
@@ -46,7 +47,13 @@ export const update = (
 const handleInput = (ctx: Ctx, input: Input): void => {
   switch (input.type) {
     case "channel-added":
-      return handleChannelAdded(ctx, input.channelId, input.kind, input.adapterType);
+      return handleChannelAdded(
+        ctx,
+        input.channelId,
+        input.kind,
+        input.adapterType,
+        input.principal,
+      );
     case "establish-channel":
       return handleEstablishChannel(ctx, input.channelId);
     case "channel-removed":
@@ -76,6 +83,8 @@ const handleInput = (ctx: Ctx, input: Input): void => {
       return handleHeartbeat(ctx);
     case "ephemeral-local-change":
       return handleEphemeralLocalChange(ctx, input.docId, input.namespace);
+    case "permissions-changed":
+      return handlePermissionsChanged(ctx, input.principals);
   }
 };
 
@@ -86,6 +95,8 @@ const handleMessage = (ctx: Ctx, channelId: ChannelId, message: ChannelMsg): voi
   }
   switch (message.type) {
     case "channel/establish-request":
+      if (ctx.permissions.enforceVisibility === true && !admitEstablish(ctx, channelId, message))
+        return;
       return handleEstablishRequest(ctx, channelId, message);
     case "channel/establish-response":
       return handleEstablishResponse(ctx, channelId, message);
@@ -95,6 +106,15 @@ const handleMessage = (ctx: Ctx, channelId: ChannelId, message: ChannelMsg): voi
   }
   const from = peerOfChannel(ctx.model, channelId);
   if (from === undefined) return drop(ctx, channelId, message, "not-established");
+  const admitted = ctx.permissions.enforceVisibility === true ? admit(ctx, from, message) : message;
+  if (admitted !== undefined) handleAdmitted(ctx, from, admitted);
+};
+
+const handleAdmitted = (
+  ctx: Ctx,
+  from: { channel: Channel; peer: PeerState },
+  message: BatchableMsg,
+): void => {
   switch (message.type) {
     case "channel/sync-request":
       return handleSyncRequest(ctx, from, message);

@@ -88,6 +88,7 @@ export const createConnectionRegistry = (
         channelId,
         kind: connection.kind,
         adapterType: connection.adapterType,
+        ...(connection.principal === undefined ? {} : { principal: connection.principal }),
       };
       subscriber.next(
         connection.initiator ? [added, { type: "establish-channel", channelId }] : added,

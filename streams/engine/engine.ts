@@ -83,6 +83,12 @@ export interface EngineOptions {
    * sequentially per channel (D-10). Default none: messages go straight to the program.
    */
   readonly middleware?: readonly Middleware[];
+  /**
+   * Access changes (permissions as a stream, DESIGN.md): each item names the principals whose
+   * access changed (`undefined`: everyone's), and the engine re-checks their subscriptions at
+   * once (the program's `permissions-changed` input).
+   */
+  readonly permissionChanges?: Observable<readonly string[] | undefined>;
 }
 
 export interface Engine {
@@ -198,6 +204,15 @@ export const createEngine = (options: EngineOptions): Engine => {
       };
     },
   });
+  const access$: Observable<Input> =
+    options.permissionChanges?.pipe(
+      map(
+        (principals): Input =>
+          principals === undefined
+            ? { type: "permissions-changed" }
+            : { type: "permissions-changed", principals },
+      ),
+    ) ?? EMPTY;
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   const heartbeat$: Observable<Input> =
     heartbeatMs > 0 ? interval(heartbeatMs, scheduler).pipe(map(() => HEARTBEAT)) : EMPTY;
@@ -275,7 +290,7 @@ export const createEngine = (options: EngineOptions): Engine => {
 
   // ── The pipeline ───────────────────────────────────────────────────────────────────────────
   subscriptions.add(
-    merge(connections.inputs$, screened$, commits$, heartbeat$, api$)
+    merge(connections.inputs$, screened$, commits$, heartbeat$, api$, access$)
       .pipe(
         // Commits noted before any other input go in first (§5.3.6).
         tap(() => localCommits.flush()),

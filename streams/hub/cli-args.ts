@@ -26,6 +26,16 @@ export interface ServeOptions {
   // Cluster: a PostgreSQL store instead of LevelDB, and the Redis bus between hubs.
   readonly postgres: string | undefined;
   readonly redis: string | undefined;
+  // Who may connect: "" means not given.
+  readonly authSecret: string;
+  readonly authPublicKeyFile: string;
+  readonly allowAnonymous: boolean;
+  readonly offerAllDocs: boolean;
+  readonly maxDocsPerConnection: number;
+  readonly maxPendingUpgrades: number;
+  readonly maxPreHandshakeBytes: number;
+  readonly rateLimit: number;
+  readonly rateWindowMs: number;
 }
 
 export type ParsedCli =
@@ -35,10 +45,13 @@ export type ParsedCli =
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-type StringKey = "host" | "dataDir" | "postgres" | "redis";
-type NumberKey = Exclude<keyof ServeOptions, StringKey>;
+type StringKey = "host" | "dataDir" | "authSecret" | "authPublicKeyFile" | "postgres" | "redis";
+type BooleanKey = "allowAnonymous" | "offerAllDocs";
+type NumberKey = Exclude<keyof ServeOptions, StringKey | BooleanKey>;
 type Flag =
   | { readonly key: StringKey; readonly env: readonly string[] }
+  /** Takes no value. */
+  | { readonly key: BooleanKey; readonly env: readonly string[]; readonly bool: true }
   /** A whole number from 0 to `max`. */
   | { readonly key: NumberKey; readonly env: readonly string[]; readonly max: number };
 
@@ -55,6 +68,15 @@ const FLAGS: Readonly<Record<string, Flag>> = {
   // Cluster (streams/cluster/).
   "--postgres": { key: "postgres", env: ["LORO_RX_DATABASE_URL"] },
   "--redis": { key: "redis", env: ["LORO_RX_REDIS_URL"] },
+  "--auth-secret": { key: "authSecret", env: ["LORO_RX_AUTH_SECRET"] },
+  "--auth-public-key": { key: "authPublicKeyFile", env: ["LORO_RX_AUTH_PUBLIC_KEY"] },
+  "--allow-anonymous": { key: "allowAnonymous", env: [], bool: true },
+  "--offer-all-docs": { key: "offerAllDocs", env: [], bool: true },
+  "--max-docs-per-connection": { key: "maxDocsPerConnection", env: [], max: 2 ** 31 },
+  "--max-pending-upgrades": { key: "maxPendingUpgrades", env: [], max: 2 ** 31 },
+  "--max-pre-handshake-bytes": { key: "maxPreHandshakeBytes", env: [], max: 2 ** 31 },
+  "--rate-limit": { key: "rateLimit", env: ["LORO_RX_RATE_LIMIT"], max: 2 ** 31 },
+  "--rate-window-ms": { key: "rateWindowMs", env: [], max: MAX_MS },
 };
 
 const DEFAULTS: ServeOptions = {
@@ -66,6 +88,15 @@ const DEFAULTS: ServeOptions = {
   flushDelayMs: DEFAULT_FLUSH_DELAY_MS,
   postgres: undefined,
   redis: undefined,
+  authSecret: "",
+  authPublicKeyFile: "",
+  allowAnonymous: false,
+  offerAllDocs: false,
+  maxDocsPerConnection: 10_000,
+  maxPendingUpgrades: 1000,
+  maxPreHandshakeBytes: 64 * 1024,
+  rateLimit: 0,
+  rateWindowMs: 10_000,
 };
 
 export const HELP = `Usage: loro-rx serve [options]
@@ -73,7 +104,7 @@ export const HELP = `Usage: loro-rx serve [options]
 Runs a loro-rx sync hub: Loro documents synced over WebSocket and kept in a LevelDB directory.
 
 Options (flag, environment variable, default):
-  --host HOST        LORO_RX_HOST          ${DEFAULT_HUB_HOST} (0.0.0.0: every interface; the hub has no auth)
+  --host HOST        LORO_RX_HOST          ${DEFAULT_HUB_HOST} (another host needs auth or --allow-anonymous)
   --port N           LORO_RX_PORT, PORT    ${DEFAULT_HUB_PORT} (0: any free port, printed when listening)
   --data DIR         LORO_RX_DATA          ${DEFAULT_DATA_DIR}
   --heartbeat-ms N   LORO_RX_HEARTBEAT_MS  ${DEFAULT_HEARTBEAT_MS} (presence heartbeat; 0: off)
@@ -85,6 +116,20 @@ Options (flag, environment variable, default):
 
 A cluster: start several hubs with the same --redis and --postgres; they serve the same
 documents, and an edit acknowledged by one survives its crash and is served by the others.
+
+Who may connect (without --auth-*, anyone who can reach the hub may read and write everything):
+  --auth-secret S          LORO_RX_AUTH_SECRET      HS256 JWTs signed with S (16+ characters)
+  --auth-public-key FILE   LORO_RX_AUTH_PUBLIC_KEY  RS256/ES256 JWTs; FILE is a PEM public key
+  --allow-anonymous        listen on a non-loopback --host without auth
+  --offer-all-docs         offer every readable document at the handshake (default: only
+                           the documents a client asks for)
+  --max-docs-per-connection N    10000
+  --max-pending-upgrades N       1000 (upgrades waiting for token verification)
+  --max-pre-handshake-bytes N    65536 (a socket sending more before its handshake is cut)
+  --rate-limit N           LORO_RX_RATE_LIMIT       0 (messages per peer per window; 0: off)
+  --rate-window-ms N       10000
+Tokens: the "token" query parameter or an "Authorization: Bearer" header. Claims: "sub"
+(required), "read"/"write" (document id patterns, "team-7/*"), "create", "delete", "exp".
 
 Clients connect to ws://HOST:PORT. On the same port, plain HTTP:
   GET /health                          200 when serving ("degraded": Redis lost, serving own clients),
@@ -102,6 +147,10 @@ const apply = (
   raw: string,
   from: string,
 ): string | undefined => {
+  if ("bool" in flag) {
+    options[flag.key] = true;
+    return undefined;
+  }
   if (!("max" in flag)) {
     if (raw === "") return `${from} must not be empty`;
     options[flag.key] = raw;
@@ -131,7 +180,10 @@ export const parseCli = (args: readonly string[], env: Env = {}): ParsedCli => {
     const flag = FLAGS[name];
     if (flag === undefined) return { kind: "error", message: `unknown option ${name}` };
     let raw: string | undefined;
-    if (eq !== -1) raw = arg.slice(eq + 1);
+    if ("bool" in flag) {
+      if (eq !== -1) return { kind: "error", message: `${name} takes no value` };
+      raw = "";
+    } else if (eq !== -1) raw = arg.slice(eq + 1);
     else {
       raw = args[i + 1];
       if (raw === undefined || raw.startsWith("--")) {
@@ -156,6 +208,9 @@ export const parseCli = (args: readonly string[], env: Env = {}): ParsedCli => {
   }
   if (options.redis !== undefined && options.postgres === undefined) {
     return { kind: "error", message: REDIS_NEEDS_POSTGRES };
+  }
+  if (options.authSecret !== "" && options.authPublicKeyFile !== "") {
+    return { kind: "error", message: "give one of --auth-secret and --auth-public-key" };
   }
   return { kind: "serve", options };
 };

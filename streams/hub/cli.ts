@@ -3,12 +3,21 @@
  * `loro-rx serve`: the sync hub from the command line (`npm start`). The one line on stdout says
  * where it listens (scripts and tests read the port from it); everything else goes to stderr.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { AuthConfigError } from "../auth/verify-token.js";
 import { PostgresOpenError } from "../storage/postgres-storage.js";
-import { HELP, parseCli } from "./cli-args.js";
-import { type Hub, HubConfigError, HubDataLockedError, HubListenError, startHub } from "./hub.js";
+import { HELP, parseCli, type ServeOptions } from "./cli-args.js";
+import {
+  type Hub,
+  HubConfigError,
+  HubDataLockedError,
+  HubInsecureError,
+  HubListenError,
+  type HubOptions,
+  startHub,
+} from "./hub.js";
 
 /** The demo `npm run build` puts next to the built CLI (dist/streams/hub → dist/demo). */
 const DEMO_DIR = fileURLToPath(new URL("../../demo/", import.meta.url));
@@ -37,19 +46,54 @@ const waitForSignal = (): Promise<NodeJS.Signals> =>
     for (const signal of signals) process.on(signal, on);
   });
 
-const serve = async (options: Parameters<typeof startHub>[0]): Promise<number> => {
+/** The hub's options from the command line's; reads the public key file. */
+const hubOptions = (o: ServeOptions & { readonly staticDir: string }): HubOptions => {
+  const { authSecret, authPublicKeyFile, maxDocsPerConnection, rateLimit, rateWindowMs } = o;
+  const auth =
+    authSecret !== ""
+      ? { secret: authSecret }
+      : authPublicKeyFile !== ""
+        ? { publicKey: readFileSync(authPublicKeyFile, "utf8") }
+        : undefined;
+  return {
+    host: o.host,
+    port: o.port,
+    dataDir: o.dataDir,
+    heartbeatMs: o.heartbeatMs,
+    statusIntervalMs: o.statusIntervalMs,
+    flushDelayMs: o.flushDelayMs,
+    postgres: o.postgres,
+    redis: o.redis,
+    staticDir: o.staticDir,
+    allowAnonymous: o.allowAnonymous,
+    offerAllDocs: o.offerAllDocs,
+    limits: {
+      maxDocsPerConnection,
+      maxPendingUpgrades: o.maxPendingUpgrades,
+      maxPreHandshakeBytes: o.maxPreHandshakeBytes,
+      rateLimit,
+      rateWindowMs,
+    },
+    ...(auth === undefined ? {} : { auth }),
+  };
+};
+
+const serve = async (cli: ServeOptions & { readonly staticDir: string }): Promise<number> => {
   // Listening for signals before anything else: whoever reads the "listening" line may signal at
   // once, and a signal during start-up must still end in a graceful stop.
   const signalled = waitForSignal();
   let hub: Hub;
   try {
-    hub = await startHub(options);
+    hub = await startHub(hubOptions(cli));
   } catch (e) {
     const known =
       e instanceof HubDataLockedError ||
       e instanceof HubListenError ||
       e instanceof HubConfigError ||
-      e instanceof PostgresOpenError;
+      e instanceof PostgresOpenError ||
+      e instanceof HubInsecureError ||
+      e instanceof AuthConfigError ||
+      (e instanceof Error && (e as NodeJS.ErrnoException).code === "ENOENT");
     err(`loro-rx: ${known ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 1;
   }

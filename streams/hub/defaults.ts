@@ -1,6 +1,6 @@
 /** The hub's defaults, shared by `startHub` and the command line. */
 
-/** This machine only: the hub has no authentication, so wider exposure is a choice to make. */
+/** This machine only: without auth anyone reaching the hub may do anything (see `allowAnonymous`). */
 export const DEFAULT_HUB_HOST = "127.0.0.1";
 export const DEFAULT_HUB_PORT = 8787;
 export const DEFAULT_DATA_DIR = "./data";

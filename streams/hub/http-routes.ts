@@ -5,7 +5,9 @@
  *   has lost Redis and serves only its own clients), or 503 while stopping or when storage failed
  *   to make writes durable.
  * - `GET /docs/<docId>/durable-version`: 200 with the document's durable version as JSON
- *   `{ "<peerId>": <counter>, … }` (see `durability.ts`). `docId` is URL-encoded.
+ *   `{ "<peerId>": <counter>, … }` (see `durability.ts`). `docId` is URL-encoded. With auth, only
+ *   for a token (Bearer header or `token` query parameter) that may read the document: 401
+ *   without a valid one, 403 without read access (whether or not the document exists).
  * Answers carry `Access-Control-Allow-Origin: *` so that a page can poll for acknowledgement.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -16,6 +18,8 @@ export interface HubHealth {
   readonly status: "ok" | "degraded" | "stopping" | "storage-failing";
   readonly peers: number;
   readonly documents: number;
+  /** Refusals since start, by code (see `refusals.ts`). */
+  readonly refused?: Readonly<Record<string, number>>;
   /** Why acknowledgement is frozen, per document or "*" for all. */
   readonly frozen?: Readonly<Record<string, string>>;
   /** The bus of a cluster hub: connected or not, and its counters. */
@@ -25,6 +29,8 @@ export interface HubHealth {
 export interface HttpApi {
   health(): HubHealth;
   durableVersion(docId: DocId): VersionVector;
+  /** With auth: may this request read the document? */
+  authorize?(request: IncomingMessage, docId: DocId): Promise<"ok" | 401 | 403>;
 }
 
 const DURABLE = /^\/docs\/([^/]+)\/durable-version$/;
@@ -61,6 +67,7 @@ export const httpHandler =
         .writeHead(204, {
           "Access-Control-Allow-Origin": "*",
           "Access-Control-Allow-Methods": "GET",
+          "Access-Control-Allow-Headers": "Authorization",
         })
         .end();
       return;
@@ -80,5 +87,16 @@ export const httpHandler =
       send(res, 400, { error: "docId is not valid URL encoding" });
       return;
     }
-    send(res, 200, api.durableVersion(docId));
+    if (api.authorize === undefined) {
+      send(res, 200, api.durableVersion(docId));
+      return;
+    }
+    api.authorize(req, docId).then(
+      (verdict) => {
+        if (verdict === "ok") send(res, 200, api.durableVersion(docId));
+        else if (verdict === 401) send(res, 401, { error: "a valid token is required" });
+        else send(res, 403, { error: "no read access to this document" });
+      },
+      () => send(res, 500, { error: "authorization failed" }),
+    );
   };

@@ -3,23 +3,36 @@
  * directory, with plain HTTP beside it on the same port (`/health`, and each document's durable
  * version, which is how a client sees that its edits are acknowledged: see `durability.ts`).
  *
- * The hub binds 127.0.0.1 by default: it has no authentication, so reaching it from other machines
- * is a decision to make explicitly (`host: "0.0.0.0"`), typically behind a proxy that adds it.
+ * The hub binds 127.0.0.1 by default. With `auth` (a secret or a public key) it serves only token
+ * holders, each with the access its claims grant (see `../auth/`); without it anyone who can reach
+ * it may read and write everything, so it refuses a non-loopback host unless `allowAnonymous`.
+ * Either way a client is offered only the documents it asks for (`offerAllDocs` restores the
+ * reference's offer of every readable document at the handshake).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
-import { asyncScheduler, type SchedulerLike, Subscription } from "rxjs";
+import { asyncScheduler, type Observable, type SchedulerLike, Subscription } from "rxjs";
 import type { DocId } from "../../src/protocol/messages.js";
 import type { VersionVector } from "../../src/protocol/version-vector.js";
+import type { AccessStore } from "../auth/access-store.js";
+import { DEFAULT_MAX_DOCS_PER_CONNECTION, docsPerConnection } from "../auth/docs-limit.js";
+import { createHubAuth } from "../auth/hub-auth.js";
+import { accessPermissions } from "../auth/permissions.js";
+import type { AuthOptions } from "../auth/verify-token.js";
 import { type BusHealth, type RedisBus, redisBus } from "../cluster/redis-bus.js";
+import { rateLimiter } from "../middleware/rate-limiter.js";
 import { createRepo, type Repo } from "../repo.js";
 import type { CompactionPolicy } from "../storage/compaction.js";
 import { levelStorage, StorageLockedError } from "../storage/level-storage.js";
 import { postgresStorage } from "../storage/postgres-storage.js";
 import type { StorageBackend } from "../storage/storage-backend.js";
 import { storageTransport } from "../storage/storage-transport.js";
-import { webSocketServer } from "../transports/websocket-server.js";
+import {
+  DEFAULT_PRE_AUTH_LIMITS,
+  type PreAuthLimits,
+  webSocketServer,
+} from "../transports/websocket-server.js";
 import { REDIS_NEEDS_POSTGRES } from "./cli-args.js";
 import {
   DEFAULT_DATA_DIR,
@@ -32,6 +45,7 @@ import {
 import { createDurabilityTracker } from "./durability.js";
 import { flushLoop } from "./flush-loop.js";
 import { type HubHealth, httpHandler } from "./http-routes.js";
+import { createRefusals, type Refusal } from "./refusals.js";
 import { withStaticFiles } from "./static-files.js";
 import { statusLines } from "./status-line.js";
 import { createTraffic } from "./traffic.js";
@@ -65,7 +79,40 @@ export interface HubOptions {
   readonly redis?: string | undefined;
   /** Files served at `GET /<name>` (`/` is index.html); the CLI passes the built demo. */
   readonly staticDir?: string;
+  // Who may connect (../auth/).
+  /** Token auth: `{ secret }` (HS256) or `{ publicKey }` (PEM; RS256 or ES256). Default none. */
+  readonly auth?: AuthOptions;
+  /** Listen on a non-loopback host without `auth`. Default false (refuses to start). */
+  readonly allowAnonymous?: boolean;
+  /** Offer every readable doc at the handshake and announce new ones. Default false. */
+  readonly offerAllDocs?: boolean;
+  /** Pre-auth bounds, docs per connection (default 10,000), a per-peer rate limit (default off). */
+  readonly limits?: HubLimits;
 }
+
+export interface HubLimits extends PreAuthLimits {
+  readonly maxDocsPerConnection?: number;
+  /** Messages per peer per `rateWindowMs` (each inner message of a batch counts). 0: off. */
+  readonly rateLimit?: number;
+  /** Default 10,000 ms. */
+  readonly rateWindowMs?: number;
+}
+
+/** A non-loopback host without auth: anyone on the network could read and write every doc. */
+export class HubInsecureError extends Error {
+  readonly code = "HUB_INSECURE";
+  constructor(host: string) {
+    super(
+      `refusing to listen on ${host} without auth: anyone who can reach it could read and ` +
+        "write every document. Give --auth-secret or --auth-public-key, or pass " +
+        "--allow-anonymous if something in front of the hub authenticates clients",
+    );
+    this.name = "HubInsecureError";
+  }
+}
+
+const isLoopback = (host: string): boolean =>
+  host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 
 export interface Hub {
   /** `ws://host:port`, for clients. */
@@ -78,6 +125,10 @@ export interface Hub {
   /** Absolute path of the data directory, or the PostgreSQL URL (password hidden). */
   readonly dataDir: string;
   readonly repo: Repo;
+  /** Present with `auth`: push claims for a `sub` (`access.set`), applied to live connections. */
+  readonly access?: AccessStore;
+  /** Every refusal (tokens, limits, denied messages), typed; counts are in `/health`. */
+  readonly refusals$: Observable<Refusal>;
   /** What is durable on disk for the document (see `durability.ts`). */
   durableVersion(docId: DocId): VersionVector;
   /**
@@ -176,6 +227,13 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
   const scheduler = options.scheduler ?? asyncScheduler;
   const log = options.log ?? stderrLog;
   const statusIntervalMs = options.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS;
+  if (options.auth === undefined && !isLoopback(host) && options.allowAnonymous !== true) {
+    throw new HubInsecureError(host);
+  }
+  // A key it cannot use fails here, before the store is opened.
+  const auth = options.auth === undefined ? undefined : createHubAuth(options.auth, scheduler);
+  const limits = options.limits ?? {};
+  const refusals = createRefusals();
 
   const backend = await openStore(dataDir, postgres);
   // The transport owns the backend from here: it closes it once its work is durable.
@@ -196,6 +254,7 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
   const health = (): HubHealth => {
     const frozen = Object.fromEntries(durability.frozen);
     const cluster: BusHealth | undefined = bus?.health();
+    const refused = refusals.counts();
     return {
       status: stopping
         ? "stopping"
@@ -206,6 +265,7 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
             : "ok",
       peers: traffic.counts().peers,
       documents: repo.engine.model().documents.size,
+      ...(Object.keys(refused).length > 0 ? { refused } : {}),
       ...(durability.frozen.size > 0 ? { frozen } : {}),
       ...(cluster === undefined ? {} : { cluster }),
     };
@@ -214,18 +274,48 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
   const http = createServer(
     withStaticFiles(
       options.staticDir,
-      httpHandler({ health, durableVersion: (docId) => durability.durableVersion(docId) }),
+      httpHandler({
+        health,
+        durableVersion: (docId) => durability.durableVersion(docId),
+        ...(auth === undefined ? {} : { authorize: auth.authorizeRead }),
+      }),
     ),
   );
+  const server = webSocketServer({
+    server: http,
+    scheduler,
+    limits: { ...DEFAULT_PRE_AUTH_LIMITS, ...limits },
+    ...(auth === undefined
+      ? {}
+      : { authenticate: auth.authenticate, refresh: auth.refresh, onSession: auth.onSession }),
+  });
+  const discovery = options.offerAllDocs === true ? "visible" : "requested";
+  const rateLimit = limits.rateLimit ?? 0;
   const repo = createRepo({
     identity: { name: "loro-rx-hub", type: "service" },
     transports: [
-      traffic.watch(webSocketServer({ server: http, scheduler })),
+      traffic.watch(server),
       durability.watch(storage),
       ...(bus === undefined ? [] : [bus]),
     ],
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     scheduler,
+    permissions: auth === undefined ? { discovery } : accessPermissions(auth.store, discovery),
+    ...(auth === undefined ? {} : { permissionChanges: auth.store.changes$ }),
+    middleware: [
+      docsPerConnection(limits.maxDocsPerConnection ?? DEFAULT_MAX_DOCS_PER_CONNECTION, () =>
+        repo.engine.model(),
+      ),
+      ...(rateLimit > 0
+        ? [
+            rateLimiter({
+              maxRequests: rateLimit,
+              windowMs: limits.rateWindowMs ?? 10_000,
+              scheduler,
+            }),
+          ]
+        : []),
+    ],
   });
 
   const flushNoted = async (): Promise<void> => {
@@ -235,6 +325,7 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
   };
 
   const running = new Subscription();
+  running.add(refusals.watch(server.problems$, repo.engine.events$).subscribe());
   running.add(
     flushLoop({
       dirty$: durability.accepted$,
@@ -252,6 +343,7 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
     const sample = () => ({
       ...traffic.counts(),
       documents: repo.engine.model().documents.size,
+      refused: refusals.counts(),
     });
     running.add(statusLines(sample, statusIntervalMs, scheduler).subscribe(log));
   }
@@ -291,6 +383,8 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
     port,
     dataDir,
     repo,
+    ...(auth === undefined ? {} : { access: auth.store }),
+    refusals$: refusals.refusals$,
     durableVersion: (docId) => durability.durableVersion(docId),
     stop: () => {
       stopped ??= stop();

@@ -9,10 +9,13 @@ export {
   type Hub,
   HubConfigError,
   HubDataLockedError,
+  HubInsecureError,
+  type HubLimits,
   HubListenError,
   type HubOptions,
   startHub,
 } from "./hub.js";
+export type { Refusal, RefusalCode } from "./refusals.js";
 export {
   fetchDurableVersion,
   isDurable,

@@ -10,7 +10,12 @@ export interface StatusSample {
   readonly documents: number;
   readonly framesIn: number;
   readonly framesOut: number;
+  /** Refusals since start, by code. */
+  readonly refused?: Readonly<Record<string, number>>;
 }
+
+const total = (refused: StatusSample["refused"]): number =>
+  Object.values(refused ?? {}).reduce((a, b) => a + b, 0);
 
 const rate = (frames: number, seconds: number): string => (frames / seconds).toFixed(1);
 
@@ -26,14 +31,19 @@ export const formatStatus = (
     framesIn === 0 &&
     framesOut === 0 &&
     next.peers === previous.peers &&
-    next.documents === previous.documents
+    next.documents === previous.documents &&
+    total(next.refused) === total(previous.refused)
   ) {
     return undefined;
   }
+  const refused = Object.entries(next.refused ?? {})
+    .map(([code, n]) => `${code} ${n}`)
+    .join(", ");
   return (
     `loro-rx hub: ${next.peers} peer${next.peers === 1 ? "" : "s"}, ` +
     `${next.documents} document${next.documents === 1 ? "" : "s"} loaded, ` +
-    `${rate(framesIn, seconds)} msg/s in, ${rate(framesOut, seconds)} msg/s out`
+    `${rate(framesIn, seconds)} msg/s in, ${rate(framesOut, seconds)} msg/s out` +
+    (refused === "" ? "" : `; refused: ${refused}`)
   );
 };
 

@@ -21,11 +21,12 @@ export const tapConnection = (connection: Connection, taps: ConnectionTaps): Con
   let incoming$ = connection.incoming$;
   if (received !== undefined) incoming$ = incoming$.pipe(tap(received));
   if (ended !== undefined) incoming$ = incoming$.pipe(finalize(ended));
-  const { problems$, flush } = connection;
+  const { problems$, flush, principal } = connection;
   return {
     kind: connection.kind,
     adapterType: connection.adapterType,
     initiator: connection.initiator,
+    ...(principal === undefined ? {} : { principal }),
     incoming$,
     send(message) {
       connection.send(message);

@@ -26,6 +26,8 @@ export interface FramedConnectionOptions {
   readonly adapterType: string;
   readonly initiator: boolean;
   readonly kind?: ChannelKind;
+  /** Who the transport authenticated (see `Connection.principal`). */
+  readonly principal?: string;
   readonly wireVersion: WireVersion;
   /** Version 2 only: frames longer than this are fragmented; 0 turns it off. */
   readonly fragmentThreshold?: number;
@@ -81,6 +83,7 @@ export class FramedConnection {
       kind: options.kind ?? "network",
       adapterType: options.adapterType,
       initiator: options.initiator,
+      ...(options.principal === undefined ? {} : { principal: options.principal }),
       incoming$: this.incoming.observable,
       problems$: this.problems.observable,
       send: (message) => this.send(message),

@@ -15,6 +15,19 @@ export const REASON_CLIENT_STOP = "Client disconnecting";
 export const CLOSE_PONG_TIMEOUT = 4000;
 export const REASON_PONG_TIMEOUT = "No pong within the keepalive deadline";
 
+/** The hub closes a socket whose token expired, or whose refreshed token it refused. */
+export const CLOSE_TOKEN_EXPIRED = 4401;
+export const REASON_TOKEN_EXPIRED = "Token expired";
+export const REASON_TOKEN_REFUSED = "Token refused";
+/** A socket that sent too much before its handshake (or too many pending upgrades). */
+export const CLOSE_POLICY = 1008;
+/**
+ * In-band token refresh: the client sends this text followed by a new token; the server
+ * verifies it and keeps the socket (answering `token-ok`) or closes it with 4401.
+ */
+export const TOKEN_PREFIX = "token:";
+export const TOKEN_OK = "token-ok";
+
 /**
  * Close codes after which reconnecting would only be refused again: protocol and policy
  * violations (1002, 1003, 1007, 1008, 1010), TLS failure (1015), and application codes

@@ -31,6 +31,7 @@ import type {
   WebSocketConstructor,
 } from "./browser-websocket.js";
 import type { ClientState } from "./client-state.js";
+import { clientToken, isUpgradeRefusal, type TokenSource } from "./client-token.js";
 import { type ClientUrls, urlRotation } from "./client-urls.js";
 import { closeReason } from "./close-reason.js";
 import { FramedConnection } from "./framed-connection.js";
@@ -44,6 +45,7 @@ import {
   READY,
   REASON_CLIENT_STOP,
   REASON_PONG_TIMEOUT,
+  TOKEN_PREFIX,
 } from "./signals.js";
 
 export interface KeepaliveOptions {
@@ -87,6 +89,11 @@ export interface WebSocketClientOptions {
    * the browser's `online` event and a hidden tab becoming visible (nothing outside a browser).
    */
   readonly retryNow$?: Observable<unknown>;
+  /**
+   * A token for a hub with auth, sent as the `token` query parameter; a function is called on
+   * every (re)connect. Refusals: see `client-token.ts` (one retry with a fresh token, then stop).
+   */
+  readonly token?: TokenSource;
 }
 
 /** Opening, upgrade and "ready" together; a healthy hub answers in milliseconds. */
@@ -96,6 +103,8 @@ export interface WebSocketClientTransport extends Observable<Connection> {
   readonly state$: Observable<ClientState>;
   /** Trouble outside any Connection: sockets that cannot be created, fatal closes. */
   readonly problems$: Observable<TransportProblem>;
+  /** With `token`: sends a fresh token on the open socket (new claims apply at once). */
+  refreshToken(): Promise<void>;
 }
 
 const toBytes = (data: unknown): Uint8Array | undefined => {
@@ -148,6 +157,8 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
   const state = new BehaviorSubject<ClientState>("disconnected");
   const problems = new Subject<TransportProblem>();
   const urls = urlRotation(options.url);
+  /** Sends a text message on the current ready socket, while subscribed. */
+  let sendText: ((text: string) => void) | undefined;
 
   const transport = new Observable<Connection>((subscriber) => {
     const Ctor =
@@ -167,6 +178,12 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
     let pingTimer: Subscription | undefined;
     let pongDeadline: Subscription | undefined;
     let readyDeadline: Subscription | undefined;
+    const auth = options.token === undefined ? undefined : clientToken(options.token);
+    sendText = (text) => {
+      if (framed !== undefined && socket?.readyState === 1) socket.send(text);
+    };
+    /** Counts connects, so a token arriving after a newer connect (or a stop) is dropped. */
+    let generation = 0;
 
     const setState = (next: ClientState): void => {
       if (state.value !== next) state.next(next);
@@ -241,6 +258,7 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
       readyDeadline?.unsubscribe();
       readyDeadline = undefined;
       attempts = 0;
+      auth?.accepted();
       if (state.value === "connecting") setState("connected");
       setState("ready");
       const connection = new FramedConnection({
@@ -270,8 +288,27 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
     const connect = (): void => {
       if (stopped) return;
       setState("connecting");
+      const base = urls.current();
+      if (auth === undefined) {
+        open(base);
+        return;
+      }
+      const current = ++generation;
+      auth.url(base).then(
+        (url) => {
+          if (!stopped && current === generation) open(url);
+        },
+        (e: unknown) => {
+          if (stopped || current !== generation) return;
+          problems.next({ code: "token_failed", message: `token function: ${String(e)}` });
+          scheduleReconnect();
+        },
+      );
+    };
+
+    const open = (url: string): void => {
       let ws: BrowserWebSocket;
-      const url = urls.current();
+      let upgradeRefused = false;
       try {
         ws = new Ctor(url);
       } catch (e) {
@@ -290,7 +327,7 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
           if (socket !== ws) return;
           problems.next({
             code: "ready_timeout",
-            message: `no "ready" from ${options.url} within ${readyTimeoutMs} ms`,
+            message: `no "ready" from ${url} within ${readyTimeoutMs} ms`,
           });
           abandon(ws, CLOSE_NORMAL, REASON_CLIENT_STOP);
           dropSocket();
@@ -323,6 +360,16 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
         if (socket !== ws) return;
         detach(ws);
         dropSocket();
+        const verdict = auth?.closed(event.code, upgradeRefused);
+        if (verdict === "unauthorized") {
+          problems.next({ code: "unauthorized", message: "the hub refused a fresh token" });
+          giveUp();
+          return;
+        }
+        if (verdict === "retry") {
+          scheduleReconnect();
+          return;
+        }
         if (isFatal(event.code)) {
           problems.next({
             code: "closed_by_server",
@@ -334,7 +381,9 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
         scheduleReconnect();
       };
       // A close event always follows an error event.
-      ws.onerror = ignore;
+      ws.onerror = (event: unknown) => {
+        upgradeRefused ||= isUpgradeRefusal(event);
+      };
     };
 
     const abandonGracefully = (ws: BrowserWebSocket, reason: string): void => {
@@ -360,6 +409,8 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
     return () => {
       stopped = true;
       retrying.unsubscribe();
+      generation++;
+      sendText = undefined;
       reconnectTimer?.unsubscribe();
       reconnectTimer = undefined;
       const ws = socket;
@@ -372,5 +423,10 @@ export const webSocketClient = (options: WebSocketClientOptions): WebSocketClien
   return Object.assign(transport, {
     state$: state.pipe(distinctUntilChanged()),
     problems$: problems.asObservable(),
+    refreshToken: async () => {
+      if (options.token === undefined) return;
+      const token = typeof options.token === "string" ? options.token : await options.token();
+      sendText?.(`${TOKEN_PREFIX}${token}`);
+    },
   });
 };

@@ -39,15 +39,52 @@ import { randomConnectionKey } from "./random.js";
 import {
   CLOSE_GOING_AWAY,
   CLOSE_NORMAL,
+  CLOSE_TOKEN_EXPIRED,
   PING,
   PONG,
   READY,
   REASON_REPLACED,
   REASON_SHUTDOWN,
+  REASON_TOKEN_EXPIRED,
+  REASON_TOKEN_REFUSED,
+  TOKEN_OK,
+  TOKEN_PREFIX,
 } from "./signals.js";
 
-/** `true` accepts, `false` refuses with 401, an object refuses with its status and reason. */
-export type AuthDecision = boolean | { readonly status: number; readonly reason?: string };
+/** An authenticated socket: who it is, and when its token expires (ms, the scheduler's clock). */
+export interface SocketSession {
+  readonly principal: string;
+  readonly expiresAt?: number;
+}
+
+/**
+ * `true` accepts, `false` refuses with 401, `{ status, reason }` refuses with that status, and
+ * `{ session }` accepts an authenticated socket: its Connection carries `session.principal`, and
+ * it is closed with 4401 when `session.expiresAt` passes.
+ */
+export type AuthDecision =
+  | boolean
+  | { readonly status: number; readonly reason?: string }
+  | { readonly session: SocketSession };
+
+/** Bounds on what a socket costs before it is authenticated and has finished its handshake. */
+export interface PreAuthLimits {
+  /** Upgrades waiting for `authenticate`; more are refused with 503. Default 1,000. */
+  readonly maxPendingUpgrades?: number;
+  /**
+   * Bytes (on the TCP socket, so before `ws` buffers a message) and WebSocket messages a client
+   * may send before our handshake answer; more closes it with 1008. Default 64 KiB and 16.
+   */
+  readonly maxPreHandshakeBytes?: number;
+  readonly maxPreHandshakeMessages?: number;
+}
+
+/** What a hub uses. */
+export const DEFAULT_PRE_AUTH_LIMITS: Required<PreAuthLimits> = {
+  maxPendingUpgrades: 1000,
+  maxPreHandshakeBytes: 64 * 1024,
+  maxPreHandshakeMessages: 16,
+};
 
 export interface WebSocketServerOptions {
   /** Port to listen on (0: any free port, see `listening$`). Ignored when `server` is given. */
@@ -59,6 +96,23 @@ export interface WebSocketServerOptions {
   readonly path?: string;
   /** Decides on each upgrade request, before the WebSocket exists. Sync or async. */
   readonly authenticate?: (request: IncomingMessage) => AuthDecision | Promise<AuthDecision>;
+  /**
+   * In-band token refresh (text message `token:<jwt>`): accept with a `{ session }` of the same
+   * principal to keep the socket (its expiry moves), anything else closes it with 4401. Without
+   * this hook such messages are ignored.
+   */
+  readonly refresh?: (
+    token: string,
+    current: SocketSession,
+  ) => AuthDecision | Promise<AuthDecision>;
+  /** Told when an authenticated socket opens, refreshes its token and closes. */
+  readonly onSession?: (event: "opened" | "refreshed" | "closed", session: SocketSession) => void;
+  /**
+   * Pre-auth bounds. `maxPendingUpgrades` applies with `authenticate` (default 1,000); the
+   * pre-handshake bounds only when given here (a hub gives them; a bare transport may be used by
+   * code that sends before any handshake).
+   */
+  readonly limits?: PreAuthLimits;
   /** Largest WebSocket message accepted; a larger one closes the socket with 1009. */
   readonly maxPayload?: number;
   /** Version-2 frames longer than this are fragmented (spec §13.3); 0 turns it off. */
@@ -103,6 +157,10 @@ interface Peer {
   readonly key: string;
   readonly socket: WebSocket;
   framed: FramedConnection | undefined;
+  session: SocketSession | undefined;
+  expiry: Subscription | undefined;
+  /** Counting what arrives before our handshake answer; cleared once it is sent. */
+  preHandshake: { bytes: number; messages: number; stop: () => void } | undefined;
 }
 
 const toBytes = (data: RawData): Uint8Array => {
@@ -119,15 +177,31 @@ const requestUrl = (request: IncomingMessage): URL | undefined => {
   }
 };
 
-const decisionOf = (decision: AuthDecision): { status: number; reason?: string } | undefined => {
+const decisionOf = (
+  decision: AuthDecision,
+): { status: number; reason?: string } | SocketSession | undefined => {
   if (decision === true) return undefined;
   if (decision === false) return { status: 401 };
-  return decision;
+  return "session" in decision ? decision.session : decision;
 };
+
+const isSession = (value: unknown): value is SocketSession =>
+  typeof value === "object" && value !== null && "principal" in value;
+
+/** setTimeout's limit; a later expiry is re-armed in steps. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
 
 export const webSocketServer = (options: WebSocketServerOptions): WebSocketServerTransport => {
   const scheduler = options.scheduler ?? asyncScheduler;
   const outbound = options.outbound ?? DEFAULT_OUTBOUND_BOUND;
+  const limits = {
+    maxPendingUpgrades: DEFAULT_PRE_AUTH_LIMITS.maxPendingUpgrades,
+    maxPreHandshakeBytes: Number.POSITIVE_INFINITY,
+    maxPreHandshakeMessages: Number.POSITIVE_INFINITY,
+    ...options.limits,
+  };
+  const guarded =
+    Number.isFinite(limits.maxPreHandshakeBytes) || Number.isFinite(limits.maxPreHandshakeMessages);
   const address = new BehaviorSubject<AddressInfo | undefined>(undefined);
   const problems = new Subject<TransportProblem>();
 
@@ -146,6 +220,7 @@ export const webSocketServer = (options: WebSocketServerOptions): WebSocketServe
     const sockets = new Set<Peer>();
     let stopped = false;
     let grace: Subscription | undefined;
+    let pendingUpgrades = 0;
 
     const report = (code: string, message: string): void => problems.next({ code, message });
 
@@ -154,6 +229,10 @@ export const webSocketServer = (options: WebSocketServerOptions): WebSocketServe
       sockets.delete(peer);
       if (peers.get(peer.key) === peer) peers.delete(peer.key);
       peer.framed?.end();
+      peer.preHandshake?.stop();
+      peer.expiry?.unsubscribe();
+      if (peer.session !== undefined) options.onSession?.("closed", peer.session);
+      peer.session = undefined;
       if (stopped && sockets.size === 0) {
         grace?.unsubscribe();
         grace = undefined;
@@ -181,7 +260,10 @@ export const webSocketServer = (options: WebSocketServerOptions): WebSocketServe
           ...(options.fragmentThreshold === undefined
             ? {}
             : { fragmentThreshold: options.fragmentThreshold }),
+          ...(peer.session === undefined ? {} : { principal: peer.session.principal }),
           sendBinary: (out) => {
+            // Our first binary message is the handshake answer: the limits of before end.
+            peer.preHandshake?.stop();
             if (peer.socket.readyState === peer.socket.OPEN)
               peer.socket.send(out, { binary: true });
           },
@@ -196,9 +278,91 @@ export const webSocketServer = (options: WebSocketServerOptions): WebSocketServe
       peer.framed.receive(bytes);
     };
 
-    const accept = (socket: WebSocket, request: IncomingMessage): void => {
+    /** Closes the socket when the session's token expires (4401). */
+    const armExpiry = (peer: Peer): void => {
+      peer.expiry?.unsubscribe();
+      peer.expiry = undefined;
+      const at = peer.session?.expiresAt;
+      if (at === undefined) return;
+      const check = (): void => {
+        const left = at - scheduler.now();
+        if (left > 0) {
+          peer.expiry = scheduler.schedule(check, Math.min(left, MAX_DELAY_MS));
+          return;
+        }
+        report("token_expired", `WebSocket ${peer.key}: token expired`);
+        closePeer(peer, CLOSE_TOKEN_EXPIRED, REASON_TOKEN_EXPIRED);
+      };
+      check();
+    };
+
+    const onRefresh = (peer: Peer, token: string): void => {
+      const current = peer.session;
+      const refresh = options.refresh;
+      if (current === undefined || refresh === undefined) return;
+      Promise.resolve()
+        .then(() => refresh(token, current))
+        .then(decisionOf, () => ({ status: 500 }))
+        .then((decision) => {
+          if (peer.session !== current) return; // closed meanwhile, or a newer refresh won
+          if (!isSession(decision) || decision.principal !== current.principal) {
+            report("token_refused", `WebSocket ${peer.key}: refreshed token refused`);
+            closePeer(peer, CLOSE_TOKEN_EXPIRED, REASON_TOKEN_REFUSED);
+            return;
+          }
+          peer.session = decision;
+          options.onSession?.("refreshed", decision);
+          armExpiry(peer);
+          if (peer.socket.readyState === peer.socket.OPEN) peer.socket.send(TOKEN_OK);
+        });
+    };
+
+    /** Counts raw TCP bytes and WebSocket messages until our handshake answer goes out. */
+    const guardPreHandshake = (peer: Peer, raw: Duplex): void => {
+      const onData = (chunk: Buffer): void => {
+        const guard = peer.preHandshake;
+        if (guard === undefined) return;
+        guard.bytes += chunk.length;
+        if (guard.bytes > limits.maxPreHandshakeBytes) flood(peer, `${guard.bytes} bytes`);
+      };
+      raw.on("data", onData);
+      peer.preHandshake = {
+        bytes: 0,
+        messages: 0,
+        stop: () => {
+          peer.preHandshake = undefined;
+          raw.off("data", onData);
+        },
+      };
+    };
+
+    const flood = (peer: Peer, what: string): void => {
+      peer.preHandshake?.stop();
+      report("pre_handshake_flood", `WebSocket ${peer.key}: ${what} before the handshake`);
+      // Cut at once: a flooding client gets no closing handshake to keep it buffered.
+      peer.socket.terminate();
+    };
+
+    const accept = (
+      socket: WebSocket,
+      request: IncomingMessage,
+      session: SocketSession | undefined,
+      raw: Duplex,
+    ): void => {
       const key = requestUrl(request)?.searchParams.get("peerId") || randomConnectionKey();
-      const peer: Peer = { key, socket, framed: undefined };
+      const peer: Peer = {
+        key,
+        socket,
+        framed: undefined,
+        session,
+        expiry: undefined,
+        preHandshake: undefined,
+      };
+      if (guarded) guardPreHandshake(peer, raw);
+      if (session !== undefined) {
+        options.onSession?.("opened", session);
+        armExpiry(peer);
+      }
       const previous = peers.get(key);
       peers.set(key, peer);
       sockets.add(peer);
@@ -213,8 +377,18 @@ export const webSocketServer = (options: WebSocketServerOptions): WebSocketServe
       // Listening before "ready" goes out: the client answers it at once.
       socket.on("message", (data, isBinary) => {
         if (stopped) return;
-        if (isBinary) onBinary(peer, toBytes(data));
-        else if (data.toString() === PING && socket.readyState === socket.OPEN) socket.send(PONG);
+        const guard = peer.preHandshake;
+        if (guard !== undefined && ++guard.messages > limits.maxPreHandshakeMessages) {
+          flood(peer, `${guard.messages} messages`);
+          return;
+        }
+        if (isBinary) {
+          onBinary(peer, toBytes(data));
+          return;
+        }
+        const text = data.toString();
+        if (text === PING && socket.readyState === socket.OPEN) socket.send(PONG);
+        else if (text.startsWith(TOKEN_PREFIX)) onRefresh(peer, text.slice(TOKEN_PREFIX.length));
       });
       socket.send(READY);
     };
@@ -233,27 +407,39 @@ export const webSocketServer = (options: WebSocketServerOptions): WebSocketServe
         return;
       }
       const decide = options.authenticate;
+      if (decide !== undefined && pendingUpgrades >= limits.maxPendingUpgrades) {
+        report("too_many_pending_upgrades", `more than ${limits.maxPendingUpgrades} upgrades`);
+        refuseUpgrade(socket, 503, "Too many pending connections");
+        return;
+      }
+      pendingUpgrades++;
+      let threw = false;
       Promise.resolve()
         .then(() => (decide === undefined ? true : decide(request)))
         .then(
           (decision) => decisionOf(decision),
           (error: unknown) => {
+            threw = true;
             report("authenticate_failed", `authenticate threw: ${String(error)}`);
             return { status: 500, reason: "Authentication error" };
           },
         )
-        .then((refusal) => {
+        .then((decision) => {
+          pendingUpgrades--;
           if (stopped || socket.destroyed) {
             socket.destroy();
             return;
           }
-          if (refusal !== undefined) {
+          const session = isSession(decision) ? decision : undefined;
+          if (decision !== undefined && session === undefined) {
+            const refusal = decision as { status: number; reason?: string };
+            if (!threw) report("upgrade_refused", `upgrade refused with ${refusal.status}`);
             refuseUpgrade(socket, refusal.status, refusal.reason);
             return;
           }
           wss.handleUpgrade(request, socket, head, (ws) => {
             if (stopped) ws.terminate();
-            else accept(ws, request);
+            else accept(ws, request, session, socket);
           });
         });
     };

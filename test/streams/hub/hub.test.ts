@@ -32,6 +32,15 @@ describe("parseCli", () => {
         heartbeatMs: 10_000,
         statusIntervalMs: 10_000,
         flushDelayMs: 50,
+        authSecret: "",
+        authPublicKeyFile: "",
+        allowAnonymous: false,
+        offerAllDocs: false,
+        maxDocsPerConnection: 10_000,
+        maxPendingUpgrades: 1000,
+        maxPreHandshakeBytes: 65_536,
+        rateLimit: 0,
+        rateWindowMs: 10_000,
       },
     });
     const env = { PORT: "9000", LORO_RX_DATA: "/srv/loro", LORO_RX_HOST: "0.0.0.0" };
