@@ -23,6 +23,11 @@ export interface Connection {
    */
   readonly principal?: string;
   /**
+   * The node's own link on a network-kind connection (the cluster bus): permissions, discovery
+   * limits and access checks treat it like storage. Never set this for an outside peer.
+   */
+  readonly trusted?: true;
+  /**
    * Decoded frames, not yet validated: the engine checks every one with the protocol codecs.
    * Completes when the connection closes (from either side). Never errors: a transport turns its
    * failures into a completion plus, where useful, an item of `problems$`.

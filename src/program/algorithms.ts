@@ -16,6 +16,7 @@ import {
   type PeerDocState,
   type PeerState,
 } from "./model.js";
+import { isJudged } from "./permissions.js";
 import { pmapForEach, pmapGet, pmapValues } from "./pmap.js";
 
 /** Documents in creation order. Only handshake, directory and heartbeat need all of them. */
@@ -33,7 +34,7 @@ export const establishedChannels = (model: Model): Channel[] => {
 
 /** Whether network peers hear only of docs they asked for (`Permissions.discovery`). */
 const onlyRequested = (ctx: Ctx, channel: Channel): boolean =>
-  channel.kind === "network" && ctx.permissions.discovery === "requested";
+  isJudged(channel) && ctx.permissions.discovery === "requested";
 
 /**
  * A1: the docs offered to a peer at handshake. With `discovery: "requested"` only the docs the

@@ -23,6 +23,7 @@ import {
   type PeerDocState,
   type PeerState,
 } from "./model.js";
+import { isJudged } from "./permissions.js";
 import { pmapForEach, pmapGet, pmapRemove, pmapSet } from "./pmap.js";
 
 interface From {
@@ -47,7 +48,7 @@ const markRefused = (ctx: Ctx, peerId: PeerId, docId: DocId): void => {
 export const admit = (ctx: Ctx, from: From, message: BatchableMsg): BatchableMsg | undefined => {
   const channelId = from.channel.channelId;
   // Storage and other local channels are the node's own: only network peers are judged.
-  if (from.channel.kind !== "network") return message;
+  if (!isJudged(from.channel)) return message;
   switch (message.type) {
     case "channel/directory-request":
       return message;
@@ -149,7 +150,7 @@ export const handlePermissionsChanged = (
   // One pass over the channels, sorting only the matches (creation order, for determinism).
   const matched: Channel[] = [];
   pmapForEach(ctx.model.channels, (channel) => {
-    if (channel.state !== "established" || channel.kind !== "network") return;
+    if (channel.state !== "established" || !isJudged(channel)) return;
     if (wanted !== undefined && (channel.principal === undefined || !wanted.has(channel.principal)))
       return;
     matched.push(channel);
@@ -175,7 +176,7 @@ export const admitEstablish = (
 ): boolean => {
   const channel = getChannel(ctx.model, channelId);
   const peer = getPeer(ctx.model, message.identity.peerId);
-  if (channel?.kind !== "network" || peer === undefined) return true;
+  if (channel === undefined || !isJudged(channel) || peer === undefined) return true;
   for (const id of peer.channels) {
     const other = getChannel(ctx.model, id);
     if (id !== channelId && other !== undefined && other.principal !== channel.principal) {

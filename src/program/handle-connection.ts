@@ -33,10 +33,12 @@ export const handleChannelAdded = (
   kind: ChannelKind,
   adapterType: string,
   principal?: string,
+  trusted?: true,
 ): void => {
   if (getChannel(ctx.model, channelId) !== undefined) return;
-  const channel: Channel = { channelId, kind, adapterType, state: "connected" };
-  ctx.model = setChannel(ctx.model, principal === undefined ? channel : { ...channel, principal });
+  const base: Channel = { channelId, kind, adapterType, state: "connected" };
+  const named = principal === undefined ? base : { ...base, principal };
+  ctx.model = setChannel(ctx.model, trusted === true ? { ...named, trusted } : named);
 };
 
 /** §6.2 */

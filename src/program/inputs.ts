@@ -14,6 +14,8 @@ export type Input =
       readonly adapterType: string;
       /** Who the transport authenticated on this channel (a verified token's `sub`). */
       readonly principal?: string;
+      /** The node's own link (e.g. the cluster bus): never judged as an outside peer. */
+      readonly trusted?: true;
     }
   /** Start the handshake on a channel we initiate (§6.2). */
   | { readonly type: "establish-channel"; readonly channelId: ChannelId }

@@ -42,6 +42,11 @@ export interface Channel {
   /** The authenticated principal behind this channel (see `Permissions.enforceVisibility`). */
   readonly principal?: string;
   /**
+   * A network channel that is the node's own (the cluster bus between hubs): like storage, it
+   * is never judged by permissions nor limited to requested docs.
+   */
+  readonly trusted?: true;
+  /**
    * We sent `establish-request` here (§6.2): only then may an `establish-response` establish the
    * channel (only the initiator accepts one).
    */

@@ -20,7 +20,13 @@ export interface PeerContext {
   readonly channelKind: ChannelKind;
   /** The identity the transport authenticated (a token's `sub`); never the peer's own claim. */
   readonly principal?: string;
+  /** The node's own link on a network channel (the cluster bus): treat like storage. */
+  readonly trusted?: true;
 }
+
+/** Whether a channel is an outside peer that permissions and discovery limits apply to. */
+export const isJudged = (channel: Pick<Channel, "kind" | "trusted">): boolean =>
+  channel.kind === "network" && channel.trusted !== true;
 
 export interface Permissions {
   /** Default allow. Discovery: directory, handshake offers, propagation to unsubscribed peers. */
@@ -62,5 +68,7 @@ export const peerContext = (peer: PeerState, channel: Channel): PeerContext => {
     channelKind: channel.kind,
   };
   const named = identity.name === undefined ? base : { ...base, peerName: identity.name };
-  return channel.principal === undefined ? named : { ...named, principal: channel.principal };
+  const withPrincipal =
+    channel.principal === undefined ? named : { ...named, principal: channel.principal };
+  return channel.trusted === true ? { ...withPrincipal, trusted: true } : withPrincipal;
 };

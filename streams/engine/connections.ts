@@ -89,6 +89,7 @@ export const createConnectionRegistry = (
         kind: connection.kind,
         adapterType: connection.adapterType,
         ...(connection.principal === undefined ? {} : { principal: connection.principal }),
+        ...(connection.trusted === true ? { trusted: true } : {}),
       };
       subscriber.next(
         connection.initiator ? [added, { type: "establish-channel", channelId }] : added,
