@@ -23,7 +23,9 @@ import {
 /** Which docs each principal may read, changed by the tests. */
 const readable = new Map<string, Set<string>>();
 const perms: Permissions = permissions({
-  visibility: (doc, peer) => readable.get(peer.principal ?? "")?.has(doc.id) === true,
+  // As the hub's access permissions do: the node's own (trusted) links see everything.
+  visibility: (doc, peer) =>
+    peer.trusted === true || readable.get(peer.principal ?? "")?.has(doc.id) === true,
   enforceVisibility: true,
   discovery: "requested",
 });
@@ -104,6 +106,41 @@ describe("enforceVisibility", () => {
     expect(sentDocIds(commands, 3).some((s) => s.includes("open") || s.includes("secret"))).toBe(
       false,
     );
+  });
+
+  it("a trusted network channel (the cluster bus) is offered every doc and judged by nothing", () => {
+    // No principal and no read rule: an outside peer like this would be offered nothing.
+    const [model, commands] = fold(
+      hub(),
+      [
+        { type: "channel-added", channelId: 4, kind: "network", adapterType: "bus", trusted: true },
+        received(4, {
+          type: "channel/establish-request",
+          identity: { peerId: "4", type: "service" },
+        }),
+        received(4, syncRequest("secret", {}, true)),
+      ],
+      perms,
+    );
+    const sent = sentDocIds(commands, 4);
+    expect(sent.some((s) => s.includes('"open"'))).toBe(true);
+    expect(sent.some((s) => s.includes('"secret"') && s.includes("unavailable"))).toBe(false);
+    expect(pmapGet(model.subscribers, "secret")).toContain("4");
+    // The same link without `trusted` gets nothing unasked and `unavailable` for "secret".
+    const [, outside] = fold(
+      hub(),
+      [
+        connect(4, "nobody"),
+        received(4, {
+          type: "channel/establish-request",
+          identity: { peerId: "4", type: "service" },
+        }),
+        received(4, syncRequest("secret", {}, true)),
+      ],
+      perms,
+    );
+    expect(sentDocIds(outside, 4).some((s) => s.includes('"open"'))).toBe(false);
+    expect(sentDocIds(outside, 4).some((s) => s.includes("unavailable"))).toBe(true);
   });
 
   it("permissions-changed drops a lost subscription at once, and announces a regained doc", () => {
