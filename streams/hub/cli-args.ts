@@ -10,6 +10,7 @@ import {
   DEFAULT_HUB_HOST,
   DEFAULT_HUB_PORT,
   DEFAULT_STATUS_INTERVAL_MS,
+  DEFAULT_TRIM_GRACE_MS,
 } from "./defaults.js";
 
 export const REDIS_NEEDS_POSTGRES =
@@ -26,6 +27,7 @@ export interface ServeOptions {
   // Cluster: a PostgreSQL store instead of LevelDB, and the Redis bus between hubs.
   readonly postgres: string | undefined;
   readonly redis: string | undefined;
+  readonly trimGraceMs: number;
 }
 
 export type ParsedCli =
@@ -55,6 +57,7 @@ const FLAGS: Readonly<Record<string, Flag>> = {
   // Cluster (streams/cluster/).
   "--postgres": { key: "postgres", env: ["LORO_RX_DATABASE_URL"] },
   "--redis": { key: "redis", env: ["LORO_RX_REDIS_URL"] },
+  "--trim-grace-ms": { key: "trimGraceMs", env: ["LORO_RX_TRIM_GRACE_MS"], max: MAX_MS },
 };
 
 const DEFAULTS: ServeOptions = {
@@ -66,6 +69,7 @@ const DEFAULTS: ServeOptions = {
   flushDelayMs: DEFAULT_FLUSH_DELAY_MS,
   postgres: undefined,
   redis: undefined,
+  trimGraceMs: DEFAULT_TRIM_GRACE_MS,
 };
 
 export const HELP = `Usage: loro-rx serve [options]
@@ -81,6 +85,7 @@ Options (flag, environment variable, default):
   --flush-ms N       LORO_RX_FLUSH_MS      ${DEFAULT_FLUSH_DELAY_MS} (delay before new data is fsynced and acknowledged)
   --postgres URL     LORO_RX_DATABASE_URL  (none) keep documents in PostgreSQL instead of --data
   --redis URL        LORO_RX_REDIS_URL     (none) join the cluster of hubs on this Redis (needs --postgres)
+  --trim-grace-ms N  LORO_RX_TRIM_GRACE_MS ${DEFAULT_TRIM_GRACE_MS} (Redis keeps an entry PostgreSQL holds this long)
   -h, --help         show this text
 
 A cluster: start several hubs with the same --redis and --postgres; they serve the same

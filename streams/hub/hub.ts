@@ -28,6 +28,7 @@ import {
   DEFAULT_HUB_HOST,
   DEFAULT_HUB_PORT,
   DEFAULT_STATUS_INTERVAL_MS,
+  DEFAULT_TRIM_GRACE_MS,
 } from "./defaults.js";
 import { createDurabilityTracker } from "./durability.js";
 import { flushLoop } from "./flush-loop.js";
@@ -62,6 +63,8 @@ export interface HubOptions {
   readonly postgres?: string | undefined;
   /** Redis URL of the bus between hubs; needs `postgres` (the store every hub can load from). */
   readonly redis?: string | undefined;
+  /** How long a Redis entry PostgreSQL already holds is kept, for slower hubs. Default 5,000 ms. */
+  readonly trimGraceMs?: number | undefined;
 }
 
 export interface Hub {
@@ -119,6 +122,8 @@ export class HubListenError extends Error {
     this.name = "HubListenError";
   }
 }
+
+const BUS_START_WAIT_MS = 5_000;
 
 const hostForUrl = (host: string): string => (host.includes(":") ? `[${host}]` : host);
 
@@ -188,7 +193,14 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
   const bus: RedisBus | undefined =
     redis === undefined
       ? undefined
-      : redisBus({ url: redis, backend, durableVersion: durability.durableVersion, log });
+      : redisBus({
+          url: redis,
+          backend,
+          durableVersion: durability.durableVersion,
+          log,
+          scheduler,
+          trimGraceMs: options.trimGraceMs ?? DEFAULT_TRIM_GRACE_MS,
+        });
 
   const health = (): HubHealth => {
     const frozen = Object.fromEntries(durability.frozen);
@@ -252,6 +264,9 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
 
   let port: number;
   try {
+    // A hub joining a cluster listens once its bus is up, so its first clients' edits go out live
+    // (without Redis it still starts, degraded, and catches up when Redis comes).
+    await bus?.whenConnected(BUS_START_WAIT_MS);
     port = await listen(http, options.port ?? DEFAULT_HUB_PORT, host);
   } catch (e) {
     running.unsubscribe();
