@@ -97,8 +97,10 @@ export const redisBus = (options: RedisBusOptions): RedisBus => {
   const trimEveryMs = options.trimEveryMs ?? 1_000;
   const log = options.log ?? (() => undefined);
   const state = createBusState();
-  const streamKey = (docId: DocId): string => `${prefix}${docId}`;
+  // Distinct sub-prefixes, so no docId can name another document's key.
+  const streamKey = (docId: DocId): string => `${prefix}s:${docId}`;
   const presenceChannel = (docId: DocId): string => `${prefix}p:${docId}`;
+  const publishedKey = (docId: DocId): string => `${prefix}v:${docId}`;
   const lives = new Set<Promise<void>>();
   let clients: BusClients | undefined;
   let current: BusConnection | undefined;
@@ -209,6 +211,7 @@ export const redisBus = (options: RedisBusOptions): RedisBus => {
           state,
           streamKey,
           presenceChannel,
+          publishedKey,
           blockMs,
         });
         current = connection;
@@ -248,7 +251,10 @@ export const redisBus = (options: RedisBusOptions): RedisBus => {
       current !== undefined
         ? Promise.resolve(true)
         : firstValueFrom(
-            race(connected$.pipe(map(() => true)), timer(timeoutMs, scheduler).pipe(map(() => false))),
+            race(
+              connected$.pipe(map(() => true)),
+              timer(timeoutMs, scheduler).pipe(map(() => false)),
+            ),
           ),
     async whenClosed() {
       while (lives.size > 0) await Promise.all(lives);

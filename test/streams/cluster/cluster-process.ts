@@ -114,6 +114,15 @@ export const health = async (httpUrl: string): Promise<ClusterHealth> => {
   return (await res.json()) as ClusterHealth;
 };
 
+const open = new Set<Client>();
+
+/** Closes every client a test left open (call in afterEach: a failed test must not hang jest). */
+export const closeClients = async (): Promise<void> => {
+  const clients = [...open];
+  open.clear();
+  await Promise.all(clients.map((c) => c.repo.close().catch(() => undefined)));
+};
+
 /** A client that fails over between the given hubs with a short backoff. */
 export const clusterClient = (urls: readonly string[]): Client => {
   let current: Connection | undefined;
@@ -127,9 +136,11 @@ export const clusterClient = (urls: readonly string[]): Client => {
     }),
   );
   const repo = createRepo({ transports: [transport], heartbeatMs: 0 });
-  return {
+  const client: Client = {
     repo,
     connection: () => current,
     reconnect: () => current?.close("test: forced reconnect"),
   };
+  open.add(client);
+  return client;
 };

@@ -7,7 +7,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import type { LoroDoc } from "loro-crdt";
 import { filter, firstValueFrom } from "rxjs";
-import { fetchDurableVersion } from "../../../streams/node.js";
+import { docVersion } from "../../../streams/loro-version.js";
+import { fetchDurableVersion, postgresStorage } from "../../../streams/node.js";
+import { rebuildDoc } from "../../../streams/storage/rebuild-doc.js";
 import { deriveSeed, mulberry32 } from "../../../streams/testing/prng.js";
 import { freshDatabase } from "../../services/postgres.js";
 import {
@@ -23,6 +25,7 @@ import {
 } from "../hub/hub-process.js";
 import {
   type ClusterHealth,
+  closeClients,
   clusterClient,
   health,
   type OwnRedis,
@@ -39,6 +42,7 @@ beforeAll(async () => {
   console.log(`cluster seed ${SEED} (LORO_RX_CLUSTER_SEED=${SEED} replays it)`);
   db = await freshDatabase();
 });
+afterEach(closeClients);
 afterAll(() => db.drop());
 
 const hubs = (redisUrl: string, n: number, args: readonly string[] = []) =>
@@ -154,9 +158,40 @@ describe("a cluster of hubs on Redis Streams and PostgreSQL", () => {
     await eventually("every client converged", () => converged(clients, docIds), 30_000).catch(
       async (e) => {
         for (const docId of docIds) {
-          console.log(docId, clients.map((c) => Object.keys(c.repo.doc(docId).getMap("m").toJSON()).length));
+          console.log(
+            docId,
+            clients.map((c) => Object.keys(c.repo.doc(docId).getMap("m").toJSON()).length),
+          );
         }
         for (const h of three) console.log(JSON.stringify(await health(h.httpUrl)));
+        for (const h of three) {
+          const r = await readThroughHub(h.url, docIds);
+          console.log(
+            "fresh reader",
+            h.url,
+            docIds.map((d) => Object.keys(r.docs.get(d)!.getMap("m").toJSON()).length),
+          );
+          await r.close();
+        }
+        const pgStore = await postgresStorage({ connectionString: db.url });
+        for (const d of docIds) {
+          const rebuilt = rebuildDoc(await pgStore.loadRange([d]));
+          console.log(
+            "pg",
+            d,
+            Object.keys(rebuilt.doc.getMap("m").toJSON()).length,
+            JSON.stringify(docVersion(rebuilt.doc)),
+          );
+        }
+        await pgStore.close();
+        for (const h of three) {
+          const r = await readThroughHub(h.url, docIds);
+          console.log(
+            "hub version",
+            docIds.map((d) => JSON.stringify(docVersion(r.docs.get(d)!))),
+          );
+          await r.close();
+        }
         throw e;
       },
     );
@@ -299,9 +334,13 @@ describe("a cluster of hubs on Redis Streams and PostgreSQL", () => {
       Promise.all(three.map(async (h) => (await health(h.httpUrl)).cluster!.counters));
     const redis = new Redis(sharedRedisUrl());
     try {
+      // All entries ever added (trimming lowers XLEN, not this); no stream yet is 0.
       const added = async () => {
-        const info = (await redis.call("XINFO", "STREAM", `loro-rx:${docId}`)) as unknown[];
-        return Number(info[info.indexOf("entries-added") + 1]);
+        const info = (await redis
+          .call("XINFO", "STREAM", `loro-rx:s:${docId}`)
+          .catch(() => [])) as unknown[];
+        const at = info.indexOf("entries-added");
+        return at === -1 ? 0 : Number(info[at + 1]);
       };
       await sleep(300);
       const before = await counters();
@@ -354,13 +393,23 @@ describe("a cluster of hubs on Redis Streams and PostgreSQL", () => {
     const docId = "late-doc";
     const writer = clusterClient([a!.url]);
     const doc = writer.repo.doc(docId);
-    const edits = Array.from({ length: 10 }, (_, i) => writeEdit(doc, docId, `k${i}`, i));
+    await writer.repo.whenSynced(docId, { timeout: 20_000 });
+    // Live edits, so that they travel on the stream (and get trimmed), not only into PostgreSQL.
+    const edits: Edit[] = [];
+    for (let i = 0; i < 10; i++) {
+      edits.push(writeEdit(doc, docId, `k${i}`, i));
+      await sleep(10);
+    }
     const deadline = Date.now() + 20_000;
     for (;;) {
       const durable = await fetchDurableVersion(a!.httpUrl, docId);
       const h = await health(a!.httpUrl);
       if (edits.every((e) => isAcked(e, durable)) && (h.cluster?.counters.trimmed ?? 0) > 0) break;
-      if (Date.now() > deadline) throw new Error("edits never acknowledged and trimmed");
+      if (Date.now() > deadline) {
+        throw new Error(
+          `edits never acknowledged and trimmed: ${JSON.stringify(durable)} ${JSON.stringify(edits.slice(-1))} ${JSON.stringify(h)}`,
+        );
+      }
       await sleep(50);
     }
     const [late] = await hubs(sharedRedisUrl(), 1);
