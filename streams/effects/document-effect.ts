@@ -3,6 +3,7 @@
  * `doc-imported` (§5.3.2). A failing import (Loro throws strings) becomes an event; the data is
  * dropped and nothing else changes (N-21 done right).
  */
+import type { LoroDoc } from "loro-crdt";
 import { EMPTY, mergeMap, of } from "rxjs";
 import type { Input } from "../../src/program/inputs.js";
 import { isEmptyVersion } from "../../src/protocol/version-vector.js";
@@ -25,9 +26,12 @@ const run = (
       if (doc === undefined) return undefined;
       let pending = false;
       const before = docVersion(doc);
+      const hadPending = withPending.has(doc);
       try {
         const status = doc.import(command.data);
         pending = status.pending !== null && status.pending.size > 0;
+        if (pending) withPending.add(doc);
+        else withPending.delete(doc);
       } catch (error) {
         context.report({
           type: "import-failed",
@@ -41,7 +45,9 @@ const run = (
       // These bytes take any copy at `before` to `version`: forwarding can reuse them. Not kept
       // for a first import into an empty doc: a whole snapshot per doc (often a view into a
       // large received frame, which it would keep alive) for the rare peer that has nothing.
-      if (!pending && !isEmptyVersion(before)) {
+      // Nor when ops held pending by an earlier import were applied now: the version moved by more
+      // than these bytes carry, and a peer sent only them would silently lack those ops.
+      if (!pending && !hadPending && !isEmptyVersion(before)) {
         context.docs.imported(command.docId, before, version, command.data);
       }
       return {
@@ -55,6 +61,9 @@ const run = (
     }
   }
 };
+
+/** Docs holding ops an import left pending (missing dependencies), until an import clears them. */
+const withPending = new WeakSet<LoroDoc>();
 
 export const documentEffect: Effect = (commands$, context) =>
   commands$.pipe(
