@@ -45,7 +45,21 @@ const hub = (db, extra = []) =>
     const dir = mkdtempSync(join(tmpdir(), "loro-rx-measure-"));
     const child = spawn(
       process.execPath,
-      [CLI, "serve", "--port", "0", "--data", dir, "--status-ms", "0", "--redis", REDIS, "--postgres", db, ...extra],
+      [
+        CLI,
+        "serve",
+        "--port",
+        "0",
+        "--data",
+        dir,
+        "--status-ms",
+        "0",
+        "--redis",
+        REDIS,
+        "--postgres",
+        db,
+        ...extra,
+      ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     live.add(child);
@@ -120,18 +134,25 @@ const streamStats = async (redis, docId) => {
   const info = await redis.call("XINFO", "STREAM", `loro-rx:s:${docId}`).catch(() => []);
   const at = info.indexOf("entries-added");
   const entries = await redis.xrangeBuffer(`loro-rx:s:${docId}`, "-", "+");
-  const bytes = entries.reduce((sum, [, fields]) => sum + fields.reduce((s, f) => s + f.length, 0), 0);
+  const bytes = entries.reduce(
+    (sum, [, fields]) => sum + fields.reduce((s, f) => s + f.length, 0),
+    0,
+  );
   return { added: at === -1 ? 0 : Number(info[at + 1]), retained: entries.length, bytes };
 };
 
-const fmt = (xs) => `p50 ${quantile(xs, 0.5).toFixed(1)} ms, p99 ${quantile(xs, 0.99).toFixed(1)} ms`;
+const fmt = (xs) =>
+  `p50 ${quantile(xs, 0.5).toFixed(1)} ms, p99 ${quantile(xs, 0.99).toFixed(1)} ms`;
 const redis = new Redis(REDIS);
 
 try {
   // 1 + 2: latency, and what Redis carries per edit.
   {
     const db = await freshDb();
-    const [a, b] = await Promise.all([hub(db, ["--trim-grace-ms", "600000"]), hub(db, ["--trim-grace-ms", "600000"])]);
+    const [a, b] = await Promise.all([
+      hub(db, ["--trim-grace-ms", "600000"]),
+      hub(db, ["--trim-grace-ms", "600000"]),
+    ]);
     const x = client([a.url]);
     const y = client([b.url]);
     const z = client([a.url]);
@@ -154,12 +175,15 @@ try {
   const cpuRun = async (spread) => {
     const db = await freshDb();
     const hubs = await Promise.all([hub(db), hub(db), hub(db)]);
-    const writers = Array.from({ length: 6 }, (_, i) => client([spread ? hubs[i % 3].url : hubs[0].url]));
+    const writers = Array.from({ length: 6 }, (_, i) =>
+      client([spread ? hubs[i % 3].url : hubs[0].url]),
+    );
     const docs = ["cpu-a", "cpu-b", "cpu-c"];
     // A reader on every hub keeps every hub holding every document (the cluster's real shape).
     const readers = hubs.map((h) => client([h.url]));
     for (const r of [...writers, ...readers]) for (const d of docs) r.doc(d);
-    for (const r of [...writers, ...readers]) for (const d of docs) await r.whenSynced(d, { timeout: 20_000 });
+    for (const r of [...writers, ...readers])
+      for (const d of docs) await r.whenSynced(d, { timeout: 20_000 });
     const before = hubs.map((h) => cpuMs(h.pid));
     const t0 = performance.now();
     await Promise.all(
@@ -177,7 +201,10 @@ try {
       () => readers.every((r) => docs.reduce((n, d) => n + r.doc(d).getMap("m").size, 0) === total),
       60_000,
     ).catch((e) => {
-      console.log("readers:", readers.map((r) => docs.map((d) => r.doc(d).getMap("m").size)));
+      console.log(
+        "readers:",
+        readers.map((r) => docs.map((d) => r.doc(d).getMap("m").size)),
+      );
       throw e;
     });
     const wall = performance.now() - t0;
@@ -188,9 +215,14 @@ try {
   };
   const one = await cpuRun(false);
   const three = await cpuRun(true);
-  const show = (r) => `per hub ${r.used.map((u) => u.toFixed(0)).join(" / ")} ms, total ${r.used.reduce((a, b) => a + b, 0).toFixed(0)} ms, wall ${r.wall.toFixed(0)} ms`;
-  console.log(`hub CPU, ${one.total} edits, 6 writers all on hub 1 (3 hubs, a reader on each): ${show(one)}`);
-  console.log(`hub CPU, ${three.total} edits, 6 writers spread over 3 hubs:                   ${show(three)}`);
+  const show = (r) =>
+    `per hub ${r.used.map((u) => u.toFixed(0)).join(" / ")} ms, total ${r.used.reduce((a, b) => a + b, 0).toFixed(0)} ms, wall ${r.wall.toFixed(0)} ms`;
+  console.log(
+    `hub CPU, ${one.total} edits, 6 writers all on hub 1 (3 hubs, a reader on each): ${show(one)}`,
+  );
+  console.log(
+    `hub CPU, ${three.total} edits, 6 writers spread over 3 hubs:                   ${show(three)}`,
+  );
 
   // 4: catch-up of a hub that was down for 1,000 edits.
   {
@@ -217,7 +249,10 @@ try {
     const tListening = performance.now() - t0;
     const r = client([back.url]);
     const copy = r.doc("catch-up");
-    await waitFor(() => copy.getMap("m").get("k999") === 999 && copy.getMap("m").size === 1001, 60_000);
+    await waitFor(
+      () => copy.getMap("m").get("k999") === 999 && copy.getMap("m").size === 1001,
+      60_000,
+    );
     const tDone = performance.now() - t0;
     console.log(
       `catch-up after 1,000 edits while down: listening ${tListening.toFixed(0)} ms after spawn, ` +
