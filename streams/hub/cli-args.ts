@@ -27,7 +27,8 @@ export interface ServeOptions {
   // Cluster: a PostgreSQL store instead of LevelDB, and the Redis bus between hubs.
   readonly postgres: string | undefined;
   readonly redis: string | undefined;
-  readonly trimGraceMs: number;
+  /** Undefined: the hub's default. */
+  readonly trimGraceMs: number | undefined;
 }
 
 export type ParsedCli =
@@ -69,7 +70,7 @@ const DEFAULTS: ServeOptions = {
   flushDelayMs: DEFAULT_FLUSH_DELAY_MS,
   postgres: undefined,
   redis: undefined,
-  trimGraceMs: DEFAULT_TRIM_GRACE_MS,
+  trimGraceMs: undefined,
 };
 
 export const HELP = `Usage: loro-rx serve [options]
