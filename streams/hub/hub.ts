@@ -1,6 +1,7 @@
 /**
  * The sync hub: a repo serving WebSocket clients and keeping every document in a LevelDB
- * directory, with plain HTTP beside it on the same port (`/health`, and each document's durable
+ * directory (or PostgreSQL; with Redis too, one hub of a cluster: streams/cluster/), with plain
+ * HTTP beside it on the same port (`/health`, and each document's durable
  * version, which is how a client sees that its edits are acknowledged: see `durability.ts`).
  *
  * The hub binds 127.0.0.1 by default: it has no authentication, so reaching it from other machines
