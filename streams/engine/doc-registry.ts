@@ -30,7 +30,13 @@ export interface DocRegistry {
    */
   settle(docId: DocId): VersionVector | undefined;
   /** Records an import: `bytes` took the doc from `from` to `to`. */
-  imported(docId: DocId, from: VersionVector, to: VersionVector, bytes: Uint8Array): void;
+  /** `bytes` undefined: the doc moved, but by more than any bytes we could forward. */
+  imported(
+    docId: DocId,
+    from: VersionVector,
+    to: VersionVector,
+    bytes: Uint8Array | undefined,
+  ): void;
   /** The bytes taking the doc from `from` to its current (tracked) version, when known. */
   deltaFrom(docId: DocId, from: VersionVector): Delta | undefined;
   dispose(): void;
@@ -131,7 +137,9 @@ export const createDocRegistry = (
       // The engine settles commits before any import can run; should one slip through, the
       // import's `from` already includes it, so its own bytes are simply no longer a delta.
       entry.commits = undefined;
-      entry.delta = versionsEqual(from, to) ? entry.delta : { from, to, bytes };
+      // Nothing moved: the last delta still ends here. Moved without usable bytes: forget it.
+      if (!versionsEqual(from, to))
+        entry.delta = bytes === undefined ? undefined : { from, to, bytes };
       entry.known = to;
     },
     deltaFrom(docId, from) {
