@@ -6,8 +6,8 @@
  * it came from, and forwards what arrives to its own clients and storage.
  *
  * ```
- *  engine ──update──▶ XADD loro-rx:<docId> {o: hub, k, d, v}        (published once per edit)
- *  engine ◀─update─── XREAD loro-rx:<docId>… (entries of other hubs; own ones skipped by `o`)
+ *  engine ──update──▶ XADD loro-rx:s:<docId> {o: hub, k, d, v}      (published once per edit)
+ *  engine ◀─update─── XREAD loro-rx:s:<docId>… (entries of other hubs; own ones skipped by `o`)
  *  engine ──sync-request(V)──▶ XRANGE all + load PostgreSQL → sync-response(delta from V)
  *                              + sync-request(ours) so the engine sends what the cluster lacks
  *  engine ──ephemeral──▶ PUBLISH loro-rx:p:<docId>  (never persisted)  ──▶ other hubs' engines
@@ -70,6 +70,8 @@ export interface BusConnectionOptions {
   readonly state: BusState;
   readonly streamKey: (docId: DocId) => string;
   readonly presenceChannel: (docId: DocId) => string;
+  /** Sorted set: peer → highest counter ever published on the doc's stream. */
+  readonly publishedKey: (docId: DocId) => string;
   /** How long one XREAD blocks. */
   readonly blockMs: number;
 }
@@ -245,8 +247,29 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
 
   // ── the handshake: stream, then PostgreSQL ────────────────────────────────────────────────
 
-  /** The cluster's state of `docId`: every retained entry plus what PostgreSQL holds. */
-  const load = async (docId: DocId): Promise<LoroDoc> => {
+  /** What has ever been published on the stream (trimmed entries included). */
+  const publishedVersion = async (docId: DocId): Promise<VersionVector> => {
+    const flat = (await clients.cmd.call(
+      "ZRANGE",
+      options.publishedKey(docId),
+      "0",
+      "-1",
+      "WITHSCORES",
+    )) as string[];
+    const out: Record<string, number> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = Number(flat[i + 1]);
+    return out;
+  };
+
+  /**
+   * The cluster's state of `docId`: `doc` holds every retained entry plus what PostgreSQL holds
+   * (what the engine may be missing); `published` is what every hub following the stream has
+   * been able to read (what the engine need not send). They differ by what reached PostgreSQL
+   * without travelling on the stream, e.g. a client's edit taken while the hub was not yet
+   * following the document: the engine must publish that, or hubs already holding the document
+   * would never see it.
+   */
+  const load = async (docId: DocId): Promise<{ doc: LoroDoc; published: VersionVector }> => {
     const items = (await clients.cmd.callBuffer(
       "XRANGE",
       options.streamKey(docId),
@@ -273,6 +296,7 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
     }
     const resumeAt = state.lastIds.get(docId);
     follow(docId, resumeAt !== undefined && entryAfter(resumeAt, after) ? resumeAt : after);
+    const published = await publishedVersion(docId);
     const rebuilt = rebuildDoc(await backend.loadRange([docId]));
     for (const data of updates) {
       try {
@@ -281,13 +305,14 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
         state.counters.malformed++;
       }
     }
-    return rebuilt.doc;
+    return { doc: rebuilt.doc, published };
   };
 
   const answerSyncRequest = async (docId: DocId, theirs: VersionVector): Promise<void> => {
     let doc: LoroDoc;
+    let published: VersionVector;
     try {
-      doc = await load(docId);
+      ({ doc, published } = await load(docId));
     } catch (e) {
       fail(`loading ${JSON.stringify(docId)}`, e);
       return;
@@ -304,11 +329,11 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
             : { type: "update", data: exportFrom(doc, theirs), version: ours };
       }
       reply({ type: "channel/sync-response", docId, transmission });
-      // Ask back with our version: the engine answers with exactly what the cluster lacks.
+      // Ask back with what the stream carried: the engine answers with what other hubs lack.
       reply({
         type: "channel/sync-request",
         docId,
-        requesterDocVersion: ours,
+        requesterDocVersion: published,
         bidirectional: false,
       });
     } finally {
@@ -317,17 +342,21 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
   };
 
   const answerAnnouncement = async (docId: DocId): Promise<void> => {
-    let doc: LoroDoc;
+    let loaded: { doc: LoroDoc; published: VersionVector };
     try {
-      doc = await load(docId);
+      loaded = await load(docId);
     } catch (e) {
       fail(`loading ${JSON.stringify(docId)}`, e);
       return;
     }
-    const ours = docVersion(doc);
-    doc.free();
-    // Bidirectional: the engine sends what we lack, then asks us for what it lacks.
-    reply({ type: "channel/sync-request", docId, requesterDocVersion: ours, bidirectional: true });
+    loaded.doc.free();
+    // Bidirectional: the engine sends what the stream lacks, then asks us for what it lacks.
+    reply({
+      type: "channel/sync-request",
+      docId,
+      requesterDocVersion: loaded.published,
+      bidirectional: true,
+    });
   };
 
   // ── writing ────────────────────────────────────────────────────────────────────────────────
@@ -337,6 +366,19 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
     clients.cmd
       .callBuffer("XADD", options.streamKey(docId), "*", ...encodeEntry(entry))
       .catch((e) => fail("XADD", e));
+    // After the XADD on the same connection, so a crash in between under-claims (the next
+    // handshake publishes again), never over-claims. ZADD GT keeps the highest counter.
+    const key = options.publishedKey(docId);
+    if (entry.kind === "delete") {
+      clients.cmd.del(key).catch((e) => fail("DEL", e));
+      return;
+    }
+    const scores: string[] = [];
+    for (const [peer, counter] of Object.entries(endOf(entry.data))) {
+      scores.push(String(counter), peer);
+    }
+    if (scores.length > 0)
+      clients.cmd.call("ZADD", key, "GT", ...scores).catch((e) => fail("ZADD", e));
   };
 
   const publishPresence = (docId: DocId, stores: readonly PresenceEntry[]): void => {

@@ -17,7 +17,16 @@
  */
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { asyncScheduler, firstValueFrom, Observable, type SchedulerLike, timer } from "rxjs";
+import {
+  asyncScheduler,
+  firstValueFrom,
+  map,
+  Observable,
+  race,
+  type SchedulerLike,
+  Subject,
+  timer,
+} from "rxjs";
 import type { DocId } from "../../src/protocol/messages.js";
 import {
   compareVersions,
@@ -63,6 +72,8 @@ export interface BusHealth {
 
 export type RedisBus = Transport & {
   readonly hubId: string;
+  /** Resolves true once a bus connection is up, or false after `timeoutMs` without one. */
+  whenConnected(timeoutMs: number): Promise<boolean>;
   health(): BusHealth;
   /** Trims now (also runs on its own every `trimEveryMs`); resolves with entries removed. */
   trim(): Promise<number>;
@@ -86,11 +97,14 @@ export const redisBus = (options: RedisBusOptions): RedisBus => {
   const trimEveryMs = options.trimEveryMs ?? 1_000;
   const log = options.log ?? (() => undefined);
   const state = createBusState();
-  const streamKey = (docId: DocId): string => `${prefix}${docId}`;
+  // Distinct sub-prefixes, so no docId can name another document's key.
+  const streamKey = (docId: DocId): string => `${prefix}s:${docId}`;
   const presenceChannel = (docId: DocId): string => `${prefix}p:${docId}`;
+  const publishedKey = (docId: DocId): string => `${prefix}v:${docId}`;
   const lives = new Set<Promise<void>>();
   let clients: BusClients | undefined;
   let current: BusConnection | undefined;
+  const connected$ = new Subject<void>();
 
   const trimNow = async (): Promise<number> => {
     const cmd = clients?.cmd;
@@ -142,10 +156,24 @@ export const redisBus = (options: RedisBusOptions): RedisBus => {
     return made;
   };
 
+  /** Waits for a client that is still connecting, up to `ms`. */
+  const ready = (client: Redis, ms: number): Promise<boolean> => {
+    if (client.status === "ready") return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean): void => {
+        waiting.unsubscribe();
+        client.off("ready", onReady);
+        resolve(ok);
+      };
+      const onReady = (): void => done(true);
+      const waiting = timer(ms, scheduler).subscribe(() => done(false));
+      client.once("ready", onReady);
+    });
+  };
+
   const healthy = async (c: BusClients): Promise<boolean> => {
-    if (c.cmd.status !== "ready" || c.reader.status !== "ready" || c.sub.status !== "ready") {
-      return false;
-    }
+    const all = await Promise.all([c.cmd, c.reader, c.sub].map((r) => ready(r, probeMs)));
+    if (!all.every(Boolean)) return false;
     try {
       await Promise.all([c.cmd.ping(), c.reader.ping()]);
       return true;
@@ -168,7 +196,6 @@ export const redisBus = (options: RedisBusOptions): RedisBus => {
       let lostAt: number | undefined;
       while (!ended) {
         if (!(await healthy(c))) {
-          lostAt ??= scheduler.now();
           await firstValueFrom(timer(probeMs, scheduler));
           continue;
         }
@@ -184,10 +211,12 @@ export const redisBus = (options: RedisBusOptions): RedisBus => {
           state,
           streamKey,
           presenceChannel,
+          publishedKey,
           blockMs,
         });
         current = connection;
         subscriber.next(connection);
+        connected$.next();
         const reason = await connection.ended;
         current = undefined;
         if (!ended) {
@@ -218,6 +247,15 @@ export const redisBus = (options: RedisBusOptions): RedisBus => {
       counters: { ...state.counters },
     }),
     trim,
+    whenConnected: (timeoutMs: number): Promise<boolean> =>
+      current !== undefined
+        ? Promise.resolve(true)
+        : firstValueFrom(
+            race(
+              connected$.pipe(map(() => true)),
+              timer(timeoutMs, scheduler).pipe(map(() => false)),
+            ),
+          ),
     async whenClosed() {
       while (lives.size > 0) await Promise.all(lives);
     },

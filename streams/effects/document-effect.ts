@@ -3,10 +3,11 @@
  * `doc-imported` (§5.3.2). A failing import (Loro throws strings) becomes an event; the data is
  * dropped and nothing else changes (N-21 done right).
  */
+import { decodeImportBlobMeta } from "loro-crdt";
 import { EMPTY, mergeMap, of } from "rxjs";
 import type { Input } from "../../src/program/inputs.js";
-import { isEmptyVersion } from "../../src/protocol/version-vector.js";
-import { docVersion } from "../loro-version.js";
+import { isEmptyVersion, type VersionVector } from "../../src/protocol/version-vector.js";
+import { docVersion, fromLoroVersion } from "../loro-version.js";
 import { type CommandOf, type Effect, type EffectContext, ofType } from "./effect.js";
 
 const run = (
@@ -41,9 +42,13 @@ const run = (
       // These bytes take any copy at `before` to `version`: forwarding can reuse them. Not kept
       // for a first import into an empty doc: a whole snapshot per doc (often a view into a
       // large received frame, which it would keep alive) for the rare peer that has nothing.
-      if (!pending && !isEmptyVersion(before)) {
-        context.docs.imported(command.docId, before, version, command.data);
-      }
+      // Nor when ops held pending by an earlier import were applied now: the version moved by more
+      // than these bytes carry, and a peer sent only them would silently lack those ops.
+      // Otherwise the last delta (and the version it leads to) must be forgotten: it no longer
+      // ends at the doc's version, and reusing it would record peers as holding ops they lack.
+      const reusable =
+        !pending && !isEmptyVersion(before) && bytesCarry(command.data, before, version);
+      context.docs.imported(command.docId, before, version, reusable ? command.data : undefined);
       return {
         type: "doc-imported",
         docId: command.docId,
@@ -54,6 +59,25 @@ const run = (
       };
     }
   }
+};
+
+/**
+ * Whether `data` alone takes a copy at `before` to `after`: no peer's counter moved past both
+ * where it was and where the bytes end. It fails when the import also applied ops an earlier
+ * import left pending (Loro reports only this import's own pending ops, so that cannot be
+ * tracked from the import status).
+ */
+const bytesCarry = (data: Uint8Array, before: VersionVector, after: VersionVector): boolean => {
+  let end: VersionVector;
+  try {
+    end = fromLoroVersion(decodeImportBlobMeta(data, false).partialEndVersionVector);
+  } catch {
+    return false;
+  }
+  for (const peer of Object.keys(after)) {
+    if ((after[peer] ?? 0) > Math.max(before[peer] ?? 0, end[peer] ?? 0)) return false;
+  }
+  return true;
 };
 
 export const documentEffect: Effect = (commands$, context) =>

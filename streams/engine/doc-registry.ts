@@ -105,7 +105,9 @@ export const createDocRegistry = (
       // The engine settles commits before any import can run; should one slip through, the
       // import's `from` already includes it, so its own bytes are simply no longer a delta.
       entry.commits = undefined;
-      entry.delta = versionsEqual(from, to) ? entry.delta : { from, to, bytes };
+      // Nothing moved: the last delta still ends here. Moved without usable bytes: forget it.
+      if (!versionsEqual(from, to))
+        entry.delta = bytes === undefined ? undefined : { from, to, bytes };
       entry.known = to;
     },
     deltaFrom(docId, from) {

@@ -10,6 +10,7 @@ import {
   DEFAULT_HUB_HOST,
   DEFAULT_HUB_PORT,
   DEFAULT_STATUS_INTERVAL_MS,
+  DEFAULT_TRIM_GRACE_MS,
 } from "./defaults.js";
 
 export const REDIS_NEEDS_POSTGRES =
@@ -36,6 +37,8 @@ export interface ServeOptions {
   readonly maxPreHandshakeBytes: number;
   readonly rateLimit: number;
   readonly rateWindowMs: number;
+  /** Undefined: the hub's default. */
+  readonly trimGraceMs: number | undefined;
 }
 
 export type ParsedCli =
@@ -77,6 +80,7 @@ const FLAGS: Readonly<Record<string, Flag>> = {
   "--max-pre-handshake-bytes": { key: "maxPreHandshakeBytes", env: [], max: 2 ** 31 },
   "--rate-limit": { key: "rateLimit", env: ["LORO_RX_RATE_LIMIT"], max: 2 ** 31 },
   "--rate-window-ms": { key: "rateWindowMs", env: [], max: MAX_MS },
+  "--trim-grace-ms": { key: "trimGraceMs", env: ["LORO_RX_TRIM_GRACE_MS"], max: MAX_MS },
 };
 
 const DEFAULTS: ServeOptions = {
@@ -97,6 +101,7 @@ const DEFAULTS: ServeOptions = {
   maxPreHandshakeBytes: 64 * 1024,
   rateLimit: 0,
   rateWindowMs: 10_000,
+  trimGraceMs: undefined,
 };
 
 export const HELP = `Usage: loro-rx serve [options]
@@ -112,6 +117,7 @@ Options (flag, environment variable, default):
   --flush-ms N       LORO_RX_FLUSH_MS      ${DEFAULT_FLUSH_DELAY_MS} (delay before new data is fsynced and acknowledged)
   --postgres URL     LORO_RX_DATABASE_URL  (none) keep documents in PostgreSQL instead of --data
   --redis URL        LORO_RX_REDIS_URL     (none) join the cluster of hubs on this Redis (needs --postgres)
+  --trim-grace-ms N  LORO_RX_TRIM_GRACE_MS ${DEFAULT_TRIM_GRACE_MS} (Redis keeps an entry PostgreSQL holds this long)
   -h, --help         show this text
 
 A cluster: start several hubs with the same --redis and --postgres; they serve the same

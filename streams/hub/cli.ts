@@ -64,6 +64,7 @@ const hubOptions = (o: ServeOptions & { readonly staticDir: string }): HubOption
     flushDelayMs: o.flushDelayMs,
     postgres: o.postgres,
     redis: o.redis,
+    trimGraceMs: o.trimGraceMs,
     staticDir: o.staticDir,
     allowAnonymous: o.allowAnonymous,
     offerAllDocs: o.offerAllDocs,

@@ -8,3 +8,5 @@ export const DEFAULT_HEARTBEAT_MS = 10_000;
 export const DEFAULT_STATUS_INTERVAL_MS = 10_000;
 /** Short enough that acknowledgement feels immediate; long enough to share one fsync among a burst. */
 export const DEFAULT_FLUSH_DELAY_MS = 50;
+/** Cluster: how long a Redis entry that PostgreSQL already holds stays, for slower hubs to read. */
+export const DEFAULT_TRIM_GRACE_MS = 5_000;

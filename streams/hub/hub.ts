@@ -1,6 +1,7 @@
 /**
  * The sync hub: a repo serving WebSocket clients and keeping every document in a LevelDB
- * directory, with plain HTTP beside it on the same port (`/health`, and each document's durable
+ * directory (or PostgreSQL; with Redis too, one hub of a cluster: streams/cluster/), with plain
+ * HTTP beside it on the same port (`/health`, and each document's durable
  * version, which is how a client sees that its edits are acknowledged: see `durability.ts`).
  *
  * The hub binds 127.0.0.1 by default. With `auth` (a secret or a public key) it serves only token
@@ -41,6 +42,7 @@ import {
   DEFAULT_HUB_HOST,
   DEFAULT_HUB_PORT,
   DEFAULT_STATUS_INTERVAL_MS,
+  DEFAULT_TRIM_GRACE_MS,
 } from "./defaults.js";
 import { createDurabilityTracker } from "./durability.js";
 import { flushLoop } from "./flush-loop.js";
@@ -88,6 +90,8 @@ export interface HubOptions {
   readonly offerAllDocs?: boolean;
   /** Pre-auth bounds, docs per connection (default 10,000), a per-peer rate limit (default off). */
   readonly limits?: HubLimits;
+  /** How long a Redis entry PostgreSQL already holds is kept, for slower hubs. Default 5,000 ms. */
+  readonly trimGraceMs?: number | undefined;
 }
 
 export interface HubLimits extends PreAuthLimits {
@@ -174,6 +178,8 @@ export class HubListenError extends Error {
   }
 }
 
+const BUS_START_WAIT_MS = 5_000;
+
 const hostForUrl = (host: string): string => (host.includes(":") ? `[${host}]` : host);
 
 const withoutPassword = (url: string): string => {
@@ -249,7 +255,14 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
   const bus: RedisBus | undefined =
     redis === undefined
       ? undefined
-      : redisBus({ url: redis, backend, durableVersion: durability.durableVersion, log });
+      : redisBus({
+          url: redis,
+          backend,
+          durableVersion: durability.durableVersion,
+          log,
+          scheduler,
+          trimGraceMs: options.trimGraceMs ?? DEFAULT_TRIM_GRACE_MS,
+        });
 
   const health = (): HubHealth => {
     const frozen = Object.fromEntries(durability.frozen);
@@ -350,6 +363,9 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
 
   let port: number;
   try {
+    // A hub joining a cluster listens once its bus is up, so its first clients' edits go out live
+    // (without Redis it still starts, degraded, and catches up when Redis comes).
+    await bus?.whenConnected(BUS_START_WAIT_MS);
     port = await listen(http, options.port ?? DEFAULT_HUB_PORT, host);
   } catch (e) {
     running.unsubscribe();

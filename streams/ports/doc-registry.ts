@@ -28,8 +28,16 @@ export interface DocRegistry {
    * when it takes them) and records their delta; `undefined` for an unknown doc.
    */
   settle(docId: DocId): VersionVector | undefined;
-  /** Records an import: `bytes` took the doc from `from` to `to`. */
-  imported(docId: DocId, from: VersionVector, to: VersionVector, bytes: Uint8Array): void;
+  /**
+   * Records an import: `bytes` took the doc from `from` to `to`; `bytes` undefined: the doc
+   * moved, but by more than any bytes we could forward.
+   */
+  imported(
+    docId: DocId,
+    from: VersionVector,
+    to: VersionVector,
+    bytes: Uint8Array | undefined,
+  ): void;
   /** The bytes taking the doc from `from` to its current (tracked) version, when known. */
   deltaFrom(docId: DocId, from: VersionVector): Delta | undefined;
   dispose(): void;

@@ -1,9 +1,13 @@
+import { LoroDoc } from "loro-crdt";
 import pg from "pg";
+import { asyncScheduler } from "rxjs";
+import { docVersion } from "../../../streams/loro-version.js";
 import {
   POSTGRES_SCHEMA_VERSION,
   PostgresOpenError,
   postgresStorage,
 } from "../../../streams/storage/postgres-storage.js";
+import { createStorageConnection } from "../../../streams/storage/storage-connection.js";
 import { runStorageAcceptanceSuite } from "../../../streams/testing/storage-acceptance.js";
 import { databaseUrl, dropSchema, uniqueName } from "../../services/postgres.js";
 
@@ -56,5 +60,44 @@ describe("postgresStorage", () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PostgresOpenError);
     expect(String(error)).toMatch(/cannot open PostgreSQL storage: .*ECONNREFUSED/);
+  });
+});
+
+describe("postgresStorage under the storage peer", () => {
+  it("compaction folds a document's chunks into one snapshot in PostgreSQL", async () => {
+    const schema = uniqueName("compaction");
+    const backend = await postgresStorage({ connectionString: databaseUrl(), schema });
+    try {
+      const connection = createStorageConnection(backend, {
+        adapterType: "postgres-storage",
+        scheduler: asyncScheduler,
+        compaction: { maxChunks: 3, maxBytesRatio: 4, minBytes: 64 * 1024 },
+      });
+      const doc = new LoroDoc();
+      for (let i = 0; i < 6; i++) {
+        const from = doc.oplogVersion();
+        doc.getMap("m").set(`k${i}`, i);
+        doc.commit();
+        connection.send({
+          type: "channel/update",
+          docId: "folded",
+          transmission: {
+            type: "update",
+            data: doc.export({ mode: "update", from }),
+            version: docVersion(doc),
+          },
+        });
+      }
+      await connection.flush();
+      const chunks = await backend.loadRange(["folded"]);
+      expect(chunks.length).toBeLessThan(6);
+      const copy = new LoroDoc();
+      copy.importBatch(chunks.map((c) => c.data));
+      expect(copy.getMap("m").toJSON()).toEqual(doc.getMap("m").toJSON());
+      connection.close();
+    } finally {
+      await backend.close();
+      await dropSchema(schema);
+    }
   });
 });
