@@ -1,13 +1,18 @@
 /**
  * Every built-in transport against the transport port's contract (`runTransportAcceptanceSuite`
  * from `loro-rx/testing`): the in-process network and the WebSocket server/client pair on a real
- * socket, and `framedConnection` over a byte pipe. (The MessagePort transport of the README runs it in test/readme-sections.test.ts. The
+ * socket, `framedConnection` over a byte pipe, and `broadcastChannelTransport` (two "tabs" on
+ * Node's BroadcastChannel, the API a page has). (The MessagePort transport of the README runs it in test/readme-sections.test.ts. The
  * storage transport is not a pair of transports — its other end is a backend, checked by
  * `runStorageAcceptanceSuite` — so this suite does not apply to it.)
  */
 import { asapScheduler, Observable, type Subscription } from "rxjs";
 import { WebSocket } from "ws";
-import { type FramedConnectionHandle, framedConnection } from "../../../streams/index.js";
+import {
+  broadcastChannelTransport,
+  type FramedConnectionHandle,
+  framedConnection,
+} from "../../../streams/index.js";
 import {
   createInProcessNetwork,
   msg,
@@ -50,6 +55,27 @@ runTransportAcceptanceSuite("in-process network", async () => {
     cleanup: async () => {
       for (const subscription of subscriptions) subscription.unsubscribe();
       net.close();
+    },
+    leftovers: () => scheduler.pending,
+  };
+});
+
+let channels = 0;
+runTransportAcceptanceSuite("broadcastChannelTransport (two tabs)", async () => {
+  const scheduler = trackedScheduler();
+  const name = `acceptance-${process.pid}-${channels++}`;
+  const subscriptions: Subscription[] = [];
+  // Each tab's connection to the other appears once both are on the channel.
+  const [a, b] = await Promise.all([
+    firstConnection(broadcastChannelTransport({ name, scheduler }), subscriptions),
+    firstConnection(broadcastChannelTransport({ name, scheduler }), subscriptions),
+  ]);
+  return {
+    a,
+    b,
+    unsubscribeA: () => subscriptions[0]!.unsubscribe(),
+    cleanup: async () => {
+      for (const subscription of subscriptions) subscription.unsubscribe();
     },
     leftovers: () => scheduler.pending,
   };
