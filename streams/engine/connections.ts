@@ -91,16 +91,12 @@ export const createConnectionRegistry = (
         ...(connection.principal === undefined ? {} : { principal: connection.principal }),
         ...(connection.trusted === true ? { trusted: true } : {}),
       };
-      subscriber.next(
-        connection.initiator ? [added, { type: "establish-channel", channelId }] : added,
-      );
       const screen = options.screen;
       const removed = (): void => {
         if (entries.get(channelId) === entry)
           subscriber.next({ type: "channel-removed", channelId });
       };
       const subscriptions: Subscription[] = [];
-      if (subscriber.closed) return;
       // Only the other end can start the handshake: say so if it never does.
       let silence: Subscription | undefined =
         connection.initiator || options.handshakeTimeoutMs <= 0
@@ -118,24 +114,54 @@ export const createConnectionRegistry = (
         silence?.unsubscribe();
         silence = undefined;
       };
+      const onFrame = (frame: unknown): void => {
+        if (silence !== undefined) heard();
+        const { messages, errors } = decodeInbound(frame);
+        for (const error of errors) {
+          options.report({ type: "invalid-message", channelId, error });
+          onInvalid(channelId, entry);
+        }
+        for (const message of messages) {
+          if (screen !== undefined) screen(channelId, message);
+          else subscriber.next({ type: "message-received", channelId, message });
+        }
+      };
+      // Subscribed before channel-added is handled, because handling it may send (our
+      // establish-request), and a peer that answers synchronously (the cluster bus, a test
+      // double) answers on a hot incoming$: a frame must not be missed. What arrives before
+      // channel-added has gone in waits for it (only that synchronous window: bounded by what
+      // one handshake step sends).
+      let announced = false;
+      let ended = false;
+      const early: unknown[] = [];
+      const end = (): void => {
+        if (announced) removed();
+        else ended = true;
+      };
       subscriptions.push(
         connection.incoming$.subscribe({
           next: (frame) => {
-            if (silence !== undefined) heard();
-            const { messages, errors } = decodeInbound(frame);
-            for (const error of errors) {
-              options.report({ type: "invalid-message", channelId, error });
-              onInvalid(channelId, entry);
-            }
-            for (const message of messages) {
-              if (screen !== undefined) screen(channelId, message);
-              else subscriber.next({ type: "message-received", channelId, message });
-            }
+            if (announced) onFrame(frame);
+            else early.push(frame);
           },
-          complete: removed,
-          error: removed,
+          complete: end,
+          error: end,
         }),
       );
+      subscriber.next(
+        connection.initiator ? [added, { type: "establish-channel", channelId }] : added,
+      );
+      announced = true;
+      for (const frame of early.splice(0)) {
+        if (subscriber.closed) break;
+        onFrame(frame);
+      }
+      if (ended) removed();
+      if (subscriber.closed) {
+        heard();
+        for (const subscription of subscriptions) subscription.unsubscribe();
+        return;
+      }
       if (connection.problems$ !== undefined) {
         subscriptions.push(
           connection.problems$.subscribe((problem) =>
