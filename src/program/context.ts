@@ -199,6 +199,20 @@ export const subscribe = (ctx: Ctx, peerId: PeerId, docId: DocId): void => {
   };
 };
 
+/** Takes a peer out of a doc's subscriber index (the inverse of the index half of `subscribe`). */
+export const removeSubscriber = (ctx: Ctx, peerId: PeerId, docId: DocId): void => {
+  const list = pmapGet(ctx.model.subscribers, docId);
+  if (list?.includes(peerId) !== true) return;
+  const rest = list.filter((id) => id !== peerId);
+  ctx.model = {
+    ...ctx.model,
+    subscribers:
+      rest.length > 0
+        ? pmapSet(ctx.model.subscribers, docId, rest)
+        : pmapRemove(ctx.model.subscribers, docId),
+  };
+};
+
 export const requireDoc = (ctx: Ctx, docId: DocId): DocState | undefined =>
   getDoc(ctx.model, docId);
 
@@ -211,15 +225,5 @@ export const forgetPeerDoc = (ctx: Ctx, peerId: PeerId, docId: DocId): void => {
   const peer = getPeer(ctx.model, peerId);
   if (peer === undefined || pmapGet(peer.docs, docId) === undefined) return;
   ctx.model = setPeer(ctx.model, { ...peer, docs: pmapRemove(peer.docs, docId) });
-  const list = pmapGet(ctx.model.subscribers, docId);
-  if (list?.includes(peerId) === true) {
-    const rest = list.filter((id) => id !== peerId);
-    ctx.model = {
-      ...ctx.model,
-      subscribers:
-        rest.length > 0
-          ? pmapSet(ctx.model.subscribers, docId, rest)
-          : pmapRemove(ctx.model.subscribers, docId),
-    };
-  }
+  removeSubscriber(ctx, peerId, docId);
 };

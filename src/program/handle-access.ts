@@ -14,7 +14,15 @@ import type {
   EstablishRequestMsg,
   PeerId,
 } from "../protocol/messages.js";
-import { type Ctx, drop, emit, permits, updateDoc, updatePeerDoc } from "./context.js";
+import {
+  type Ctx,
+  drop,
+  emit,
+  permits,
+  removeSubscriber,
+  updateDoc,
+  updatePeerDoc,
+} from "./context.js";
 import {
   type Channel,
   getChannel,
@@ -24,7 +32,7 @@ import {
   type PeerState,
 } from "./model.js";
 import { isJudged } from "./permissions.js";
-import { pmapForEach, pmapGet, pmapRemove, pmapSet } from "./pmap.js";
+import { pmapForEach, pmapGet } from "./pmap.js";
 
 interface From {
   readonly channel: Channel;
@@ -87,15 +95,7 @@ const revoke = (ctx: Ctx, peerId: PeerId, docId: DocId): void => {
     epoch: old.epoch,
     refused: true,
   }));
-  const list = pmapGet(ctx.model.subscribers, docId) ?? [];
-  const rest = list.filter((id) => id !== peerId);
-  ctx.model = {
-    ...ctx.model,
-    subscribers:
-      rest.length > 0
-        ? pmapSet(ctx.model.subscribers, docId, rest)
-        : pmapRemove(ctx.model.subscribers, docId),
-  };
+  removeSubscriber(ctx, peerId, docId);
 };
 
 /** A request still waiting for storage must not be answered once access is gone. */

@@ -6,30 +6,14 @@
  * three-hub cluster test, where bus entries can arrive before what they depend on.
  */
 import { LoroDoc } from "loro-crdt";
-import { Observable, Subject } from "rxjs";
-import type { ChannelMsg } from "../../src/protocol/messages.js";
 import { createRepo } from "../../streams/index.js";
 import { docVersion } from "../../streams/loro-version.js";
 import { createInProcessNetwork } from "../../streams/testing/index.js";
-import type { Connection } from "../../streams/transport.js";
 import { eventually } from "./helpers.js";
+import { handConnection } from "./middleware/helpers.js";
 
-const source = () => {
-  const incoming = new Subject<unknown>();
-  const sent: ChannelMsg[] = [];
-  const connection: Connection = {
-    kind: "network",
-    adapterType: "by-hand",
-    initiator: false,
-    incoming$: incoming.asObservable(),
-    send: (message) => sent.push(message),
-    close: () => incoming.complete(),
-  };
-  return {
-    transport: new Observable<Connection>((s) => s.next(connection)),
-    push: (frame: ChannelMsg) => incoming.next(frame),
-  };
-};
+/** A peer the test drives by hand (frames pushed in, what the engine sends recorded). */
+const source = handConnection;
 
 const run = async (unrelatedInBetween: boolean) => {
   const net = createInProcessNetwork();
