@@ -91,6 +91,7 @@ export {
 } from "./presence/presence-registry.js";
 export {
   createRepo,
+  type DocHandle,
   type Repo,
   RepoClosedError,
   type RepoDocContext,

@@ -86,10 +86,30 @@ export class RepoClosedError extends Error {
   }
 }
 
+/** A counted hold on a document (`repo.open`): it stays in memory until every handle is released. */
+export interface DocHandle {
+  readonly docId: DocId;
+  /** The live document. Do not use it after `release()`: once evicted, it is freed. */
+  readonly doc: LoroDoc;
+  /** Lets go of this hold (idempotent). The doc may be evicted `docIdleMs` after the last one. */
+  release(): void;
+}
+
 export interface Repo {
   readonly identity: Identity;
-  /** The document, created empty (and requested from peers) when this node lacks it. */
+  /**
+   * The document, created empty (and requested from peers, or loaded from storage) when this
+   * node lacks it. It stays in memory until `release(docId)`; see `open` for counted handles.
+   */
   doc(docId: DocId): LoroDoc;
+  /** The document as a counted handle: several parts of an app can hold it independently. */
+  open(docId: DocId): DocHandle;
+  /**
+   * Ends the hold that `doc`, `presence` and `import` took (not `open`'s handles). The doc may
+   * then be evicted (`docIdleMs` after its last use, once storage has it); a later `doc(docId)`
+   * reloads it. Do not use a LoroDoc obtained before after releasing it.
+   */
+  release(docId: DocId): void;
   has(docId: DocId): boolean;
   /**
    * Imports Loro bytes (a snapshot or updates from elsewhere) into the doc and propagates them as
@@ -202,17 +222,38 @@ export const createRepo = (options: RepoOptions = {}): Repo => {
     });
   };
 
+  /** One hold per doc for `doc`/`presence`/`import`, ended by `release`. */
+  const pinned = new Map<DocId, () => void>();
+  const openDoc = (docId: DocId): LoroDoc => {
+    if (created.closed) throw new RepoClosedError();
+    const doc = created.docs.ensure(docId);
+    created.dispatch({ type: "doc-ensure", docId, version: docVersion(doc) });
+    return doc;
+  };
+  const pin = (docId: DocId): void => {
+    if (!pinned.has(docId)) pinned.set(docId, created.hold(docId));
+  };
+
   return {
     identity,
     doc(docId) {
       if (created.closed) throw new RepoClosedError();
-      const doc = created.docs.ensure(docId);
-      created.dispatch({ type: "doc-ensure", docId, version: docVersion(doc) });
-      return doc;
+      pin(docId);
+      return openDoc(docId);
+    },
+    open(docId) {
+      if (created.closed) throw new RepoClosedError();
+      const release = created.hold(docId);
+      return { docId, doc: openDoc(docId), release };
+    },
+    release(docId) {
+      pinned.get(docId)?.();
+      pinned.delete(docId);
     },
     has: (docId) => getDoc(created.model(), docId) !== undefined,
     import(docId, bytes) {
       if (created.closed) throw new RepoClosedError();
+      pin(docId);
       const doc = created.docs.ensure(docId);
       created.dispatch({ type: "doc-ensure", docId, version: docVersion(doc) });
       doc.import(bytes);
@@ -227,6 +268,7 @@ export const createRepo = (options: RepoOptions = {}): Repo => {
     },
     presence<V>(docId: DocId, namespace: string) {
       if (created.closed) throw new RepoClosedError();
+      pin(docId);
       const doc = created.docs.ensure(docId);
       created.dispatch({ type: "doc-ensure", docId, version: docVersion(doc) });
       return createPresence<V>(created, docId, namespace, () => {

@@ -55,6 +55,11 @@ export type Command =
   | { readonly type: "watch-doc"; readonly docId: DocId }
   /** The doc was deleted: stop watching and release it (better than the reference, N-28). */
   | { readonly type: "unwatch-doc"; readonly docId: DocId }
+  /**
+   * The doc was evicted (lifecycle.ts): free its LoroDoc and its presence rooms. Unlike
+   * `unwatch-doc`, the doc still exists and reloads from storage when next asked for.
+   */
+  | { readonly type: "evict-doc"; readonly docId: DocId }
   /** `doc.import(data)`, then feed `doc-imported` (§5.3.2). */
   | {
       readonly type: "import";

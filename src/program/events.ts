@@ -40,6 +40,8 @@ export type ProgramEvent =
       readonly docId: DocId;
       readonly access: "revoked" | "granted";
     }
+  /** The doc was let go (idle, durable in storage); it reloads when next asked for. */
+  | { readonly type: "doc-evicted"; readonly docId: DocId }
   | {
       readonly type: "permission-error";
       readonly permission: "visibility" | "mutability" | "creation" | "deletion";

@@ -10,6 +10,7 @@ import type {
 import { type Ctx, emit, forgetPeerDoc, permits, removeDoc } from "./context.js";
 import { type Channel, getDoc, getPeer, type PeerState } from "./model.js";
 import { pmapGet } from "./pmap.js";
+import { storageChannels } from "./storage-first.js";
 
 interface From {
   readonly channel: Channel;
@@ -29,7 +30,16 @@ export const handleDeleteRequest = (ctx: Ctx, from: From, message: DeleteRequest
   const channelId = from.channel.channelId;
   // The requester deleted the doc on its side, whatever we decide here.
   forgetPeerDoc(ctx, from.peer.identity.peerId, docId);
-  if (getDoc(ctx.model, docId) === undefined) return reply(ctx, channelId, docId, "ignored");
+  if (getDoc(ctx.model, docId) === undefined) {
+    // Not in memory, but maybe in storage (evicted, or not opened since start-up): with storage
+    // and the permission, storage deletes it; else it would come back on the next request.
+    const storage = storageChannels(ctx);
+    if (storage.length === 0 || !permits(ctx, "deletion", docId, from.peer, from.channel)) {
+      return reply(ctx, channelId, docId, "ignored");
+    }
+    for (const target of storage) deleteAt(ctx, target, docId);
+    return reply(ctx, channelId, docId, "deleted");
+  }
   if (!permits(ctx, "deletion", docId, from.peer, from.channel)) {
     return reply(ctx, channelId, docId, "ignored");
   }
@@ -53,16 +63,21 @@ export const handleDeleteResponse = (ctx: Ctx, from: From, message: DeleteRespon
   });
 };
 
+const deleteAt = (ctx: Ctx, channelId: ChannelId, docId: DocId): void =>
+  emit(ctx, { type: "send", channelId, message: { type: "channel/delete-request", docId } });
+
 /** §6.18: tell every channel of every subscribed peer (storage included). */
 export const handleDocDelete = (ctx: Ctx, docId: DocId): void => {
-  if (getDoc(ctx.model, docId) === undefined) return;
+  if (getDoc(ctx.model, docId) === undefined) {
+    // An evicted doc (or one never opened here) may still be in storage: delete it there.
+    for (const target of storageChannels(ctx)) deleteAt(ctx, target, docId);
+    return;
+  }
   const channels: ChannelId[] = [];
   for (const peerId of pmapGet(ctx.model.subscribers, docId) ?? []) {
     channels.push(...(getPeer(ctx.model, peerId)?.channels ?? []));
   }
   removeDoc(ctx, docId);
   emit(ctx, { type: "unwatch-doc", docId });
-  for (const channelId of channels.sort((a, b) => a - b)) {
-    emit(ctx, { type: "send", channelId, message: { type: "channel/delete-request", docId } });
-  }
+  for (const channelId of channels.sort((a, b) => a - b)) deleteAt(ctx, channelId, docId);
 };

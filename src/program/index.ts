@@ -2,6 +2,7 @@ export { docsInOrder, presenceFanout } from "./algorithms.js";
 export type { Command, CommandType, PresenceTargets } from "./commands.js";
 export type { DropReason, ProgramEvent } from "./events.js";
 export type { Input, InputType } from "./inputs.js";
+export { docHolding, type Holding } from "./lifecycle.js";
 export {
   type Channel,
   type ChannelState,

@@ -35,6 +35,11 @@ export type Input =
   | { readonly type: "local-doc-change"; readonly docId: DocId; readonly version: VersionVector }
   | { readonly type: "doc-delete"; readonly docId: DocId }
   /**
+   * The engine found the doc idle (no local handle, no connected peer subscribed, durable in
+   * storage) for its `docIdleMs`: let it go if the model agrees (see lifecycle.ts).
+   */
+  | { readonly type: "doc-evict"; readonly docId: DocId }
+  /**
    * Feedback after importing peer data. `version` is ours after the import; `pending` tells that
    * Loro kept changes whose dependencies are missing (D-9).
    */

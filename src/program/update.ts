@@ -29,6 +29,7 @@ import {
   handleUpdate,
 } from "./handle-sync.js";
 import type { Input } from "./inputs.js";
+import { handleDocEvict } from "./lifecycle.js";
 import { type Channel, getChannel, type Model, type PeerState, peerOfChannel } from "./model.js";
 import { defaultPermissions, type Permissions } from "./permissions.js";
 
@@ -71,6 +72,8 @@ const handleInput = (ctx: Ctx, input: Input): void => {
       return handleLocalDocChange(ctx, input.docId, input.version);
     case "doc-delete":
       return handleDocDelete(ctx, input.docId);
+    case "doc-evict":
+      return handleDocEvict(ctx, input.docId);
     case "doc-imported":
       return handleDocImported(
         ctx,

@@ -1,5 +1,5 @@
 /**
- * The LoroDocs: watch on creation, release on deletion, import peer data and feed back
+ * The LoroDocs: watch on creation, release on deletion, free on eviction, import peer data and feed back
  * `doc-imported` (§5.3.2). A failing import (Loro throws strings) becomes an event; the data is
  * dropped and nothing else changes (N-21 done right).
  */
@@ -12,7 +12,7 @@ import { type CommandOf, type Effect, type EffectContext, ofType } from "./effec
 
 const run = (
   context: EffectContext,
-  command: CommandOf<"watch-doc" | "unwatch-doc" | "import">,
+  command: CommandOf<"watch-doc" | "unwatch-doc" | "evict-doc" | "import">,
 ): Input | undefined => {
   switch (command.type) {
     case "watch-doc":
@@ -20,6 +20,10 @@ const run = (
       return undefined;
     case "unwatch-doc":
       context.docs.release(command.docId);
+      return undefined;
+    case "evict-doc":
+      context.docs.evict(command.docId);
+      context.presence.forgetDoc(command.docId);
       return undefined;
     case "import": {
       const doc = context.docs.get(command.docId);
@@ -82,7 +86,7 @@ const bytesCarry = (data: Uint8Array, before: VersionVector, after: VersionVecto
 
 export const documentEffect: Effect = (commands$, context) =>
   commands$.pipe(
-    ofType("watch-doc", "unwatch-doc", "import"),
+    ofType("watch-doc", "unwatch-doc", "evict-doc", "import"),
     mergeMap((command) => {
       const feedback = run(context, command);
       return feedback === undefined ? EMPTY : of(feedback);

@@ -59,10 +59,12 @@ export const createDocRegistry = (
   onLocalCommit: (docId: DocId) => void,
 ): DocRegistry => {
   const docs = new Map<DocId, Entry>();
-  // Docs released by a delete in this process. Loro op ids are (peer, counter) and a fresh doc
-  // counts from zero again: written under our peer id, its ops would reuse ids that peers hold
-  // for the deleted content and be silently dropped as duplicates. A re-created doc therefore
-  // writes under a random Loro peer id (spec §2.1 attribution gives way to data safety).
+  // Docs released by a delete in this process, or evicted after we wrote to them. Loro op ids
+  // are (peer, counter) and a fresh doc counts from zero again: written under our peer id, its
+  // ops would reuse ids that peers (or storage) hold for the old content and be silently dropped
+  // as duplicates. A re-created doc therefore writes under a random Loro peer id (spec §2.1
+  // attribution gives way to data safety). Grows by one id per such doc (no bound: forgetting
+  // one would risk that loss); a hub never writes, so its set stays empty.
   const released = new Set<DocId>();
   return {
     get: (docId) => docs.get(docId)?.doc,
@@ -93,6 +95,15 @@ export const createDocRegistry = (
       entry.unsubscribe();
       docs.delete(docId);
       released.add(docId);
+    },
+    evict(docId) {
+      const entry = docs.get(docId);
+      if (entry === undefined) return;
+      entry.unsubscribe();
+      docs.delete(docId);
+      const ours = docVersion(entry.doc)[entry.doc.peerIdStr] ?? 0;
+      if (ours > 0) released.add(docId);
+      entry.doc.free();
     },
     ids: () => docs.keys(),
     settle(docId) {

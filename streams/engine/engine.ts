@@ -27,13 +27,16 @@ import type { Command } from "../../src/program/commands.js";
 import type { Input } from "../../src/program/inputs.js";
 import { getChannel, getPeer, init, type Model } from "../../src/program/model.js";
 import { type Permissions, peerContext } from "../../src/program/permissions.js";
+import { pmapForEach } from "../../src/program/pmap.js";
 import { type ReadyState, readyStates } from "../../src/program/readiness.js";
+import { readinessTouched } from "../../src/program/readiness-touch.js";
 import {
   type ChannelId,
   type DocId,
   type Identity,
   isEstablishmentMsg,
 } from "../../src/protocol/messages.js";
+import type { VersionVector } from "../../src/protocol/version-vector.js";
 import { defaultEffects } from "../effects/index.js";
 import type { Middleware } from "../middleware/middleware.js";
 import { createMiddlewareGate } from "../middleware/middleware-gate.js";
@@ -46,6 +49,7 @@ import type { PresenceRegistry } from "../ports/presence-registry.js";
 import { createPresenceRegistry, PRESENCE_TIMEOUT_MS } from "../presence/presence-registry.js";
 import type { Transport } from "../transport.js";
 import { createConnectionRegistry } from "./connections.js";
+import { createDocLifecycle } from "./doc-lifecycle.js";
 import { createDocRegistry } from "./doc-registry.js";
 import { createLocalCommits } from "./local-commits.js";
 import { createOutbox } from "./outbox.js";
@@ -89,6 +93,18 @@ export interface EngineOptions {
    * once (the program's `permissions-changed` input).
    */
   readonly permissionChanges?: Observable<readonly string[] | undefined>;
+  /**
+   * Documents nobody holds (no local handle: `Engine.hold`, `repo.doc`/`repo.open`; no connected
+   * peer subscribed) are freed this long after their last use, once storage has them durably,
+   * and reload from storage when next asked for (DESIGN.md "Bounded resources"). Without
+   * storage nothing is ever freed. Default 60,000 ms; 0 turns eviction off.
+   */
+  readonly docIdleMs?: number;
+  /**
+   * What "durably" means before eviction. Default: every storage channel was handed the whole
+   * version. A hub passes its fsync-confirmed durable version (`hub/durability.ts`).
+   */
+  readonly isDurable?: (docId: DocId, version: VersionVector) => boolean;
 }
 
 export interface Engine {
@@ -105,6 +121,11 @@ export interface Engine {
   readonly scheduler: SchedulerLike;
   model(): Model;
   readyStates(docId: DocId): ReadyState[];
+  /**
+   * Keeps the doc in memory (never evicted) until the returned function is called; holds count.
+   * It does not open the doc: dispatch `doc-ensure` for that.
+   */
+  hold(docId: DocId): () => void;
   /** Hands an input to the pipeline (API calls: doc-ensure, doc-delete, presence changes). */
   dispatch(input: Input): void;
   /** Resolves when every connection has made durable what it accepted (storage). */
@@ -115,6 +136,7 @@ export interface Engine {
 }
 
 export const HEARTBEAT_MS = 10_000;
+export const DOC_IDLE_MS = 60_000;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export const createEngine = (options: EngineOptions): Engine => {
@@ -213,6 +235,15 @@ export const createEngine = (options: EngineOptions): Engine => {
             : { type: "permissions-changed", principals },
       ),
     ) ?? EMPTY;
+  const lifecycle = createDocLifecycle({
+    idleMs: options.docIdleMs ?? DOC_IDLE_MS,
+    scheduler,
+    model: () => model$.value,
+    ...(options.isDurable !== undefined ? { isDurable: options.isDurable } : {}),
+    evict: (docId) => {
+      if (!closed) api$.next({ type: "doc-evict", docId });
+    },
+  });
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   const heartbeat$: Observable<Input> =
     heartbeatMs > 0 ? interval(heartbeatMs, scheduler).pipe(map(() => HEARTBEAT)) : EMPTY;
@@ -257,7 +288,33 @@ export const createEngine = (options: EngineOptions): Engine => {
       gate?.recheck(input.channelId);
     }
   };
+  /** Reused by `noteUse`: the docs one input named. */
+  const named = new Set<DocId>();
+  /** Restarts the idle time of the docs an input used (`readinessTouched` names them). */
+  const noteUse = (input: Input, before: Model): void => {
+    if (input.type === "doc-evict") return;
+    if (input.type === "channel-removed") {
+      // A peer's last channel closing lets go of every doc it was subscribed to: their idle
+      // time starts now, not at their last edit.
+      const channel = getChannel(before, input.channelId);
+      const peer = channel?.peerId === undefined ? undefined : getPeer(before, channel.peerId);
+      if (
+        peer !== undefined &&
+        peer.channels.length === 1 &&
+        peer.channels[0] === channel?.channelId
+      ) {
+        pmapForEach(peer.docs, (state, docId) => {
+          if (state.subscribed) lifecycle.touch(docId);
+        });
+      }
+      return;
+    }
+    readinessTouched(input, named);
+    for (const docId of named) lifecycle.touch(docId);
+    named.clear();
+  };
   const apply = (transition: Transition): void => {
+    noteUse(transition.input, model$.value);
     model$.next(transition.model);
     if (events$.observed) readiness.touch(transition.input);
     if (gate !== undefined) gateAfter(transition.input);
@@ -317,6 +374,7 @@ export const createEngine = (options: EngineOptions): Engine => {
     scheduler,
     model: () => model$.value,
     readyStates: (docId) => readyStates(model$.value, docId),
+    hold: (docId) => lifecycle.hold(docId),
     dispatch: (input) => {
       if (!closed) api$.next(input);
     },
@@ -325,6 +383,7 @@ export const createEngine = (options: EngineOptions): Engine => {
       if (closed) return;
       await flush();
       closed = true;
+      lifecycle.close();
       localCommits.close();
       gate?.close();
       subscriptions.unsubscribe();

@@ -21,7 +21,14 @@ export interface DocRegistry {
   get(docId: DocId): LoroDoc | undefined;
   /** Creates (with our peer id) and watches the doc if needed. */
   ensure(docId: DocId): LoroDoc;
+  /** Deleted: stop watching and forget it; a re-created doc writes under a fresh Loro peer id. */
   release(docId: DocId): void;
+  /**
+   * Evicted: stop watching and free the LoroDoc (it reloads from storage when next ensured).
+   * A doc we wrote to reloads under a fresh Loro peer id, as a deleted one: our ops written
+   * before storage has answered would otherwise reuse op ids its stored history holds.
+   */
+  evict(docId: DocId): void;
   ids(): IterableIterator<DocId>;
   /**
    * Reads the version after the local commits made since the last call (the engine calls it

@@ -42,6 +42,8 @@ export interface PresenceRegistry {
   set(docId: DocId, namespace: string, value: unknown): void;
   /** Deletes our own entry; returns whether there was one. */
   delete(docId: DocId, namespace: string): boolean;
+  /** Frees the doc's stores (the doc was evicted: nobody it could reach holds it). */
+  forgetDoc(docId: DocId): void;
   /** Frees every store and cancels the expiry timer. */
   dispose(): void;
 }

@@ -174,6 +174,10 @@ export const createPresenceRegistry = (options: PresenceRegistryOptions): Presen
       armIfIdle();
       return true;
     },
+    forgetDoc(docId) {
+      for (const r of docs.get(docId)?.values() ?? []) r.free();
+      docs.delete(docId);
+    },
     dispose() {
       disposed = true;
       timer?.unsubscribe();

@@ -1,0 +1,81 @@
+/**
+ * Document lifecycle (DESIGN.md "Bounded resources"): whether a document may be let go, and what
+ * letting it go removes. An evicted document is, for this node, as after a restart: nothing in
+ * memory, all of it in storage, and the next request for it (a peer's `sync-request`, a local
+ * `doc-ensure`) loads it through the storage-first path (§6.6 step 2.2) every restart takes.
+ *
+ * The clock, the idle time and local handles are the engine's (streams/engine/doc-lifecycle.ts);
+ * this decides from the model alone, and the program re-checks it when the eviction arrives.
+ */
+import type { DocId } from "../protocol/messages.js";
+import { compareVersions, type VersionVector } from "../protocol/version-vector.js";
+import { type Ctx, emit, removeDoc } from "./context.js";
+import { getChannel, getDoc, getPeer, type Model, type PeerState, setPeer } from "./model.js";
+import { pmapForEach, pmapGet, pmapRemove } from "./pmap.js";
+
+/**
+ * - `unknown`: not in the model (never opened, deleted or already evicted);
+ * - `held`: a connected outside peer is subscribed, or a storage-first wait is open;
+ * - `unstored`: storage has not been handed everything we hold (or there is no storage: such
+ *   a node never lets a document go, it would lose it);
+ * - `free`: nobody holds it and storage has it — it may be evicted.
+ */
+export type Holding = "unknown" | "held" | "unstored" | "free";
+
+const covers = (a: VersionVector | undefined, b: VersionVector): boolean => {
+  if (a === undefined) return false;
+  const order = compareVersions(a, b);
+  return order === 0 || order === 1;
+};
+
+/**
+ * Costs O(subscribers of the doc): storage channels subscribe to every doc they were asked
+ * about, so they are found among the subscribers, without a scan of every channel.
+ */
+export const docHolding = (model: Model, docId: DocId): Holding => {
+  const doc = getDoc(model, docId);
+  if (doc === undefined) return "unknown";
+  if (pmapGet(model.waiting, docId) !== undefined) return "held";
+  let stored = false;
+  for (const peerId of pmapGet(model.subscribers, docId) ?? []) {
+    const peer = getPeer(model, peerId);
+    if (peer === undefined) continue;
+    for (const channelId of peer.channels) {
+      const channel = getChannel(model, channelId);
+      if (channel?.state !== "established") continue;
+      if (channel.kind === "network" && channel.trusted !== true) return "held";
+      // Storage, and the cluster bus (trusted: the node's own link, which would otherwise keep
+      // every document a hub ever opened), hold nothing, but each must have been handed our
+      // whole version (A5 records what it was sent): one that lags keeps the doc.
+      const state = pmapGet(peer.docs, docId);
+      if (state?.status !== "synced" || !covers(state.version, doc.version)) return "unstored";
+      if (channel.kind === "storage") stored = true;
+    }
+  }
+  return stored ? "free" : "unstored";
+};
+
+/**
+ * `doc-evict`: the engine found the doc idle for `docIdleMs`, with no local handle and durable in
+ * storage. If the model still agrees, the doc's record, its subscriber index and every peer's
+ * record of it go, and the effects free the LoroDoc and its presence rooms.
+ *
+ * Peers' records go too (a reconnecting peer simply asks again, and storage answers); keeping
+ * them would keep per-peer memory for every document ever served. Finding them walks the peers
+ * once: O(P) per eviction. The peer records themselves stay (a returning peer keeps the identity
+ * it first presented, §3.3).
+ */
+export const handleDocEvict = (ctx: Ctx, docId: DocId): void => {
+  if (docHolding(ctx.model, docId) !== "free") return;
+  removeDoc(ctx, docId);
+  ctx.model = { ...ctx.model, subscribers: pmapRemove(ctx.model.subscribers, docId) };
+  const touched: PeerState[] = [];
+  pmapForEach(ctx.model.peers, (peer) => {
+    if (pmapGet(peer.docs, docId) !== undefined) touched.push(peer);
+  });
+  for (const peer of touched) {
+    ctx.model = setPeer(ctx.model, { ...peer, docs: pmapRemove(peer.docs, docId) });
+  }
+  emit(ctx, { type: "evict-doc", docId });
+  emit(ctx, { type: "emit", event: { type: "doc-evicted", docId } });
+};

@@ -1,0 +1,142 @@
+/**
+ * When documents are let go (DESIGN.md "Bounded resources"): a document is held while a local
+ * handle holds it or a connected peer is subscribed to it; once nothing has held or touched it
+ * for `idleMs` and storage has it durably, the engine dispatches `doc-evict` and the program
+ * (`src/program/lifecycle.ts`) re-checks and removes it.
+ *
+ * ```
+ * touch(a) ─ touch(b) ──────── a idle ≥ idleMs: held? re-touch · unstored? re-touch · free → evict(a)
+ * ```
+ *
+ * One timer, armed for the oldest entry: `lastSeen` is a Map kept in touch order (a touch
+ * deletes and re-inserts), so a sweep visits only the entries that are due and stops at the
+ * first younger one. A held or not yet durable document is looked at again `idleMs` later.
+ * Bound: one entry per document in the model (it goes with the document), one hold count per
+ * held document.
+ */
+import type { SchedulerLike, Subscription } from "rxjs";
+import { docHolding } from "../../src/program/lifecycle.js";
+import { getDoc, type Model } from "../../src/program/model.js";
+import type { DocId } from "../../src/protocol/messages.js";
+import type { VersionVector } from "../../src/protocol/version-vector.js";
+
+export interface DocLifecycleOptions {
+  /** Idle time before a free document is evicted; 0 or Infinity: never evict. */
+  readonly idleMs: number;
+  readonly scheduler: SchedulerLike;
+  readonly model: () => Model;
+  /**
+   * Whether what the node holds of the doc is durable. Without it, "handed to every storage
+   * channel" is the test (the program's); a hub passes its fsync-confirmed durable version.
+   */
+  readonly isDurable?: (docId: DocId, version: VersionVector) => boolean;
+  /** Hands `doc-evict` to the pipeline (called while the engine is idle: from the timer). */
+  readonly evict: (docId: DocId) => void;
+}
+
+export interface DocLifecycle {
+  /** The doc was used (an input named it, or a holder let go): its idle time starts again. */
+  touch(docId: DocId): void;
+  /** Holds the doc in memory until the returned function is called (idempotent). */
+  hold(docId: DocId): () => void;
+  held(docId: DocId): boolean;
+  /** Documents tracked (those in the model that were touched since they were created). */
+  readonly size: number;
+  close(): void;
+}
+
+export const createDocLifecycle = (options: DocLifecycleOptions): DocLifecycle => {
+  const { idleMs, scheduler } = options;
+  const enabled = idleMs > 0 && Number.isFinite(idleMs);
+  const lastSeen = new Map<DocId, number>();
+  const holds = new Map<DocId, number>();
+  let timer: Subscription | undefined;
+  let sweeping = false;
+  let closed = false;
+
+  const touch = (docId: DocId): void => {
+    if (!enabled || closed) return;
+    lastSeen.delete(docId);
+    lastSeen.set(docId, scheduler.now());
+    if (timer === undefined && !sweeping) arm();
+  };
+
+  const arm = (): void => {
+    timer = undefined;
+    if (closed) return;
+    const oldest = lastSeen.values().next();
+    if (oldest.done === true) return;
+    const due = Math.max(0, oldest.value + idleMs - scheduler.now());
+    timer = scheduler.schedule(sweep, due);
+  };
+
+  const decide = (docId: DocId): void => {
+    if ((holds.get(docId) ?? 0) > 0) return touch(docId);
+    const model = options.model();
+    const holding = docHolding(model, docId);
+    if (holding === "unknown") {
+      lastSeen.delete(docId);
+      return;
+    }
+    const doc = getDoc(model, docId);
+    if (
+      holding !== "free" ||
+      doc === undefined ||
+      (options.isDurable !== undefined && !options.isDurable(docId, doc.version))
+    ) {
+      return touch(docId);
+    }
+    lastSeen.delete(docId);
+    options.evict(docId);
+  };
+
+  const sweep = (): void => {
+    timer = undefined;
+    const now = scheduler.now();
+    // Collected first: deciding re-inserts entries, which a live iteration would visit again.
+    const due: DocId[] = [];
+    for (const [docId, at] of lastSeen) {
+      if (now - at < idleMs) break;
+      due.push(docId);
+    }
+    sweeping = true;
+    try {
+      for (const docId of due) {
+        if (closed) return;
+        decide(docId);
+      }
+    } finally {
+      sweeping = false;
+    }
+    if (timer === undefined) arm();
+  };
+
+  return {
+    touch,
+    hold(docId) {
+      holds.set(docId, (holds.get(docId) ?? 0) + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const left = (holds.get(docId) ?? 1) - 1;
+        if (left > 0) holds.set(docId, left);
+        else {
+          holds.delete(docId);
+          touch(docId);
+        }
+      };
+    },
+    held: (docId) => (holds.get(docId) ?? 0) > 0,
+    get size() {
+      return lastSeen.size;
+    },
+    close() {
+      closed = true;
+      timer?.unsubscribe();
+      timer = undefined;
+      lastSeen.clear();
+      holds.clear();
+    },
+  };
+};

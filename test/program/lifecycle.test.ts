@@ -1,0 +1,169 @@
+/**
+ * Document lifecycle (src/program/lifecycle.ts): when a document may be evicted, what eviction
+ * removes, and that an evicted document comes back through storage (and is deleted there).
+ */
+import type { Command, Model } from "../../src/program/index.js";
+import { docHolding, getDoc, getPeer, pmapGet, update } from "../../src/program/index.js";
+import type { ChannelMsg } from "../../src/protocol/messages.js";
+import {
+  alice,
+  bob,
+  channelRemoved,
+  connect,
+  delta,
+  disk,
+  docDelete,
+  docImported,
+  given,
+  hubWithStorage,
+  json,
+  localChange,
+  node,
+  peerDoc,
+  permissions,
+  received,
+  STORAGE,
+  syncRequest,
+  syncResponse,
+  withDoc,
+} from "./helpers.js";
+
+const evict = { type: "doc-evict", docId: "d" } as const;
+
+/** A hub that loaded "d" from storage for alice (storage-first), storage subscribed. */
+const loaded = (): Model =>
+  given(hubWithStorage(), [
+    received(1, syncRequest("d", {}, true)),
+    received(STORAGE, syncResponse("d", delta({ "5": 3 }))),
+    docImported("d", disk, STORAGE, { "5": 3 }),
+    received(STORAGE, syncRequest("d", { "5": 3 }, false)),
+  ]);
+
+const storageAsked: Command = {
+  type: "send",
+  channelId: STORAGE,
+  message: {
+    type: "channel/sync-request",
+    docId: "d",
+    requesterDocVersion: {},
+    bidirectional: false,
+  },
+};
+
+describe("docHolding", () => {
+  it("a connected subscriber holds the doc; once it leaves, storage having it makes it free", () => {
+    const model = loaded();
+    expect(docHolding(model, "d")).toBe("held");
+    expect(docHolding(given(model, [channelRemoved(1)]), "d")).toBe("free");
+  });
+
+  it("without storage a doc is never free: evicting it would lose it", () => {
+    const model = connect(withDoc(node(), "d", { "100": 2 }), 1, alice);
+    expect(docHolding(model, "d")).toBe("unstored");
+  });
+
+  it("storage-first: a doc waiting for storage's answer is held, even after its requester left", () => {
+    const waiting = given(hubWithStorage(), [
+      received(1, syncRequest("d", {}, true)),
+      channelRemoved(1),
+    ]);
+    expect(getDoc(waiting, "d")).toBeDefined();
+    expect(docHolding(waiting, "d")).toBe("held");
+  });
+
+  it("a local edit not yet handed to storage keeps the doc; handing it over frees it", () => {
+    const gone = given(loaded(), [channelRemoved(1)]);
+    // A5 sends the edit to storage at once, so the record catches up in the same step; a
+    // storage channel that went away meanwhile would leave the doc `unstored`.
+    const edited = given(gone, [localChange("d", { "5": 3, "100": 1 })]);
+    expect(docHolding(edited, "d")).toBe("free");
+    const withoutStorage = given(gone, [
+      channelRemoved(STORAGE),
+      localChange("d", { "5": 3, "100": 2 }),
+    ]);
+    expect(docHolding(withoutStorage, "d")).toBe("unstored");
+  });
+
+  it("an unknown doc is `unknown`", () => {
+    expect(docHolding(hubWithStorage(), "nope")).toBe("unknown");
+  });
+});
+
+describe("doc-evict", () => {
+  it("removes the doc, its subscriber index and every peer's record of it; frees it; reports it", () => {
+    const before = given(loaded(), [channelRemoved(1)]);
+    const [after, commands] = update(before, evict);
+    expect(commands).toEqual([
+      { type: "evict-doc", docId: "d" },
+      { type: "emit", event: { type: "doc-evicted", docId: "d" } },
+    ]);
+    expect(getDoc(after, "d")).toBeUndefined();
+    expect(pmapGet(after.subscribers, "d")).toBeUndefined();
+    expect(peerDoc(after, alice, "d")).toBeUndefined();
+    expect(peerDoc(after, disk, "d")).toBeUndefined();
+    // The peer itself is kept: a returning peer keeps the identity it first presented (§3.3).
+    expect(getPeer(after, alice.peerId)?.identity).toEqual(alice);
+  });
+
+  it("is a no-op while the doc is held or not stored (the engine's view may be a step old)", () => {
+    const held = loaded();
+    const [afterHeld, heldCommands] = update(held, evict);
+    expect(heldCommands).toEqual([]);
+    expect(json(afterHeld)).toEqual(json(held));
+    const unstored = connect(withDoc(node(), "d", { "100": 2 }), 1, alice);
+    const [afterUnstored, unstoredCommands] = update(unstored, evict);
+    expect(unstoredCommands).toEqual([]);
+    expect(json(afterUnstored)).toEqual(json(unstored));
+  });
+
+  it("after eviction a peer's request loads the doc from storage again (storage-first)", () => {
+    const evicted = given(loaded(), [channelRemoved(1), evict]);
+    const [after, commands] = update(evicted, received(2, syncRequest("d", {}, true)));
+    expect(commands).toEqual([{ type: "watch-doc", docId: "d" }, storageAsked]);
+    expect(getDoc(after, "d")?.pendingNetworkRequests).toEqual([
+      { channelId: 2, requesterDocVersion: {}, bidirectional: true },
+    ]);
+    expect(peerDoc(after, bob, "d")?.subscribed).toBe(true);
+  });
+});
+
+describe("deleting an evicted doc reaches storage", () => {
+  const deleteRequest: ChannelMsg = { type: "channel/delete-request", docId: "d" };
+  const toStorage: Command = {
+    type: "send",
+    channelId: STORAGE,
+    message: { type: "channel/delete-request", docId: "d" },
+  };
+
+  it("a permitted delete-request is passed to storage and answered `deleted`", () => {
+    const evicted = given(loaded(), [channelRemoved(1), evict]);
+    const allow = permissions({ deletion: () => true });
+    const [, commands] = update(evicted, received(2, deleteRequest), allow);
+    expect(commands).toEqual([
+      toStorage,
+      {
+        type: "send",
+        channelId: 2,
+        message: { type: "channel/delete-response", docId: "d", status: "deleted" },
+      },
+    ]);
+  });
+
+  it("a denied one is `ignored` and storage is not told", () => {
+    const evicted = given(loaded(), [channelRemoved(1), evict]);
+    const [, commands] = update(evicted, received(2, deleteRequest));
+    expect(commands).toEqual([
+      {
+        type: "send",
+        channelId: 2,
+        message: { type: "channel/delete-response", docId: "d", status: "ignored" },
+      },
+    ]);
+  });
+
+  it("a local delete of an evicted doc deletes it in storage", () => {
+    const evicted = given(loaded(), [channelRemoved(1), evict]);
+    const [, commands] = update(evicted, docDelete("d"));
+    expect(commands).toEqual([toStorage]);
+  });
+});
