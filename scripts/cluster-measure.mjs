@@ -5,13 +5,15 @@
 //   3. hub CPU with clients spread over three hubs vs all on one hub,
 //   4. catch-up time of a hub that was down while 1,000 edits were made,
 //   5. acknowledgement latency (edit → the hub's durable version covers it) on a cluster hub, which
-//      waits for PostgreSQL and the Redis Stream, vs a single hub on PostgreSQL alone.
+//      waits for PostgreSQL and the Redis Stream, vs a single hub on PostgreSQL alone; and how
+//      long after its path to Redis is restored a hub cut off from it acknowledges again.
 //
 //   npm run build && node scripts/cluster-measure.mjs [--edits 200] [--only latency,cpu,catchup,ack]
 //
 // Uses REDIS_URL / DATABASE_URL when set, else starts throwaway servers (test/services).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -155,6 +157,45 @@ const streamStats = async (redis, docId) => {
 const fmt = (xs) =>
   `p50 ${quantile(xs, 0.5).toFixed(1)} ms, p99 ${quantile(xs, 0.99).toFixed(1)} ms`;
 const redis = new Redis(REDIS);
+
+/** A TCP proxy to Redis whose path can be cut (connections dropped and refused) and restored. */
+const redisPath = async () => {
+  const target = new URL(REDIS);
+  const sockets = new Set();
+  let open = true;
+  const server = createServer((inbound) => {
+    if (!open) return inbound.destroy();
+    const outbound = connect(Number(target.port), target.hostname);
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.once("close", () => sockets.delete(s));
+      s.on("error", () => undefined);
+    }
+    inbound.once("close", () => outbound.destroy());
+    outbound.once("close", () => inbound.destroy());
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const drop = () => {
+    for (const s of sockets) s.destroy();
+  };
+  return {
+    url: `redis://127.0.0.1:${server.address().port}`,
+    cut: () => {
+      open = false;
+      drop();
+    },
+    restore: () => {
+      open = true;
+    },
+    close: () => {
+      open = false;
+      drop();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+};
 
 /**
  * Per edit, from its commit at a client of `at`: when `at`'s storage covered it, when its bus
@@ -340,6 +381,54 @@ try {
       console.log(`  the Redis Stream alone (XADD answered) after:             ${fmt(bus)}`);
       for (const r of [w, other]) await r.close();
       await Promise.all([kill(a), kill(b)]);
+    }
+    {
+      // A hub that alone lost Redis: its edits wait; how soon after the path heals are they acked?
+      const db = await freshDb();
+      const path = await redisPath();
+      const [a, b] = await Promise.all([hub(db, ["--redis", path.url], { redis: false }), hub(db)]);
+      const w = client([a.url]);
+      const other = client([b.url]);
+      const docId = "ack-cut";
+      const doc = w.doc(docId);
+      other.doc(docId);
+      await w.whenSynced(docId, { timeout: 20_000 });
+      await other.whenSynced(docId, { timeout: 20_000 });
+      const parts = async () => (await fetch(`${a.httpUrl}/docs/${docId}/durability`)).json();
+      const samples = [];
+      const crossed = [];
+      for (let round = 0; round < 10; round++) {
+        path.cut();
+        for (;;) {
+          const h = await (await fetch(`${a.httpUrl}/health`)).json();
+          if (h.status === "degraded") break;
+          await sleep(5);
+        }
+        doc.getMap("m").set("k", round);
+        doc.commit();
+        const peer = doc.peerIdStr;
+        const counter = doc.oplogVersion().toJSON().get(peer);
+        for (;;) {
+          if (((await parts()).storage[peer] ?? 0) >= counter) break;
+          await sleep(5);
+        }
+        const t0 = performance.now();
+        path.restore();
+        for (;;) {
+          if (((await parts()).acknowledged[peer] ?? 0) >= counter) break;
+          await sleep(1);
+        }
+        samples.push(performance.now() - t0);
+        await waitFor(() => other.doc(docId).getMap("m").get("k") === round);
+        crossed.push(performance.now() - t0);
+      }
+      console.log(
+        `ack after a cut-off hub's path to Redis is restored: ${fmt(samples)}; the edit reaches ` +
+          `another hub's client: ${fmt(crossed)}  [10 cuts, probe every 250 ms]`,
+      );
+      for (const r of [w, other]) await r.close();
+      await Promise.all([kill(a), kill(b)]);
+      await path.close();
     }
   }
 } finally {
