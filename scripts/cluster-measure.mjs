@@ -3,13 +3,17 @@
 //   1. edit latency client→client across hubs vs within one hub (p50/p99),
 //   2. Redis entries and bytes per edit,
 //   3. hub CPU with clients spread over three hubs vs all on one hub,
-//   4. catch-up time of a hub that was down while 1,000 edits were made.
+//   4. catch-up time of a hub that was down while 1,000 edits were made,
+//   5. acknowledgement latency (edit → the hub's durable version covers it) on a cluster hub, which
+//      waits for PostgreSQL and the Redis Stream, vs a single hub on PostgreSQL alone; and how
+//      long after its path to Redis is restored a hub cut off from it acknowledges again.
 //
-//   npm run build && node scripts/cluster-measure.mjs [--edits 200]
+//   npm run build && node scripts/cluster-measure.mjs [--edits 200] [--only latency,cpu,catchup,ack]
 //
 // Uses REDIS_URL / DATABASE_URL when set, else starts throwaway servers (test/services).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -24,6 +28,9 @@ const arg = (name, fallback) => {
   return i === -1 ? fallback : Number(process.argv[i + 1]);
 };
 const EDITS = arg("--edits", 200);
+const onlyAt = process.argv.indexOf("--only");
+const ONLY = onlyAt === -1 ? undefined : new Set(process.argv[onlyAt + 1].split(","));
+const runs = (section) => ONLY === undefined || ONLY.has(section);
 const CLI = join(process.cwd(), "dist/streams/hub/cli.js");
 
 await globalSetup();
@@ -40,7 +47,7 @@ const freshDb = async () => {
   return url.toString();
 };
 
-const hub = (db, extra = []) =>
+const hub = (db, extra = [], { redis = true } = {}) =>
   new Promise((resolve, reject) => {
     const dir = mkdtempSync(join(tmpdir(), "loro-rx-measure-"));
     const child = spawn(
@@ -54,8 +61,7 @@ const hub = (db, extra = []) =>
         dir,
         "--status-ms",
         "0",
-        "--redis",
-        REDIS,
+        ...(redis ? ["--redis", REDIS] : []),
         "--postgres",
         db,
         ...extra,
@@ -67,7 +73,14 @@ const hub = (db, extra = []) =>
     child.stdout.on("data", (b) => {
       out += b;
       const m = /listening on ws:\/\/(\S+):(\d+)/.exec(out);
-      if (m) resolve({ child, url: `ws://${m[1]}:${m[2]}`, pid: child.pid });
+      if (m) {
+        resolve({
+          child,
+          url: `ws://${m[1]}:${m[2]}`,
+          httpUrl: `http://${m[1]}:${m[2]}`,
+          pid: child.pid,
+        });
+      }
     });
     child.on("exit", () => {
       live.delete(child);
@@ -145,9 +158,86 @@ const fmt = (xs) =>
   `p50 ${quantile(xs, 0.5).toFixed(1)} ms, p99 ${quantile(xs, 0.99).toFixed(1)} ms`;
 const redis = new Redis(REDIS);
 
+/** A TCP proxy to Redis whose path can be cut (connections dropped and refused) and restored. */
+const redisPath = async () => {
+  const target = new URL(REDIS);
+  const sockets = new Set();
+  let open = true;
+  const server = createServer((inbound) => {
+    if (!open) return inbound.destroy();
+    const outbound = connect(Number(target.port), target.hostname);
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.once("close", () => sockets.delete(s));
+      s.on("error", () => undefined);
+    }
+    inbound.once("close", () => outbound.destroy());
+    outbound.once("close", () => inbound.destroy());
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const drop = () => {
+    for (const s of sockets) s.destroy();
+  };
+  return {
+    url: `redis://127.0.0.1:${server.address().port}`,
+    cut: () => {
+      open = false;
+      drop();
+    },
+    restore: () => {
+      open = true;
+    },
+    close: () => {
+      open = false;
+      drop();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+};
+
+/**
+ * Per edit, from its commit at a client of `at`: when `at`'s storage covered it, when its bus
+ * did (cluster hub only), and when `at` acknowledged it (GET /docs/<id>/durability, polled back
+ * to back, so each figure is late by at most one poll, about a millisecond).
+ */
+const ackLatency = async (writer, at, docId, n) => {
+  const doc = writer.doc(docId);
+  await writer.whenSynced(docId, { timeout: 20_000 });
+  const storage = [];
+  const bus = [];
+  const acked = [];
+  for (let i = 0; i < n; i++) {
+    doc.getMap("m").set("k", i);
+    doc.commit();
+    const peer = doc.peerIdStr;
+    const counter = doc.oplogVersion().toJSON().get(peer);
+    const t0 = performance.now();
+    let tStorage;
+    let tBus;
+    for (;;) {
+      const parts = await (await fetch(`${at.httpUrl}/docs/${docId}/durability`)).json();
+      const now = performance.now() - t0;
+      if (tStorage === undefined && (parts.storage[peer] ?? 0) >= counter) tStorage = now;
+      if (tBus === undefined && parts.bus !== undefined && (parts.bus[peer] ?? 0) >= counter) {
+        tBus = now;
+      }
+      if ((parts.acknowledged[peer] ?? 0) >= counter) {
+        storage.push(tStorage ?? now);
+        if (parts.bus !== undefined) bus.push(tBus ?? now);
+        acked.push(now);
+        break;
+      }
+    }
+    await sleep(5);
+  }
+  return { storage, bus, acked };
+};
+
 try {
   // 1 + 2: latency, and what Redis carries per edit.
-  {
+  if (runs("latency")) {
     const db = await freshDb();
     const [a, b] = await Promise.all([
       hub(db, ["--trim-grace-ms", "600000"]),
@@ -213,19 +303,21 @@ try {
     await Promise.all(hubs.map(kill));
     return { used, wall, total };
   };
-  const one = await cpuRun(false);
-  const three = await cpuRun(true);
-  const show = (r) =>
-    `per hub ${r.used.map((u) => u.toFixed(0)).join(" / ")} ms, total ${r.used.reduce((a, b) => a + b, 0).toFixed(0)} ms, wall ${r.wall.toFixed(0)} ms`;
-  console.log(
-    `hub CPU, ${one.total} edits, 6 writers all on hub 1 (3 hubs, a reader on each): ${show(one)}`,
-  );
-  console.log(
-    `hub CPU, ${three.total} edits, 6 writers spread over 3 hubs:                   ${show(three)}`,
-  );
+  if (runs("cpu")) {
+    const one = await cpuRun(false);
+    const three = await cpuRun(true);
+    const show = (r) =>
+      `per hub ${r.used.map((u) => u.toFixed(0)).join(" / ")} ms, total ${r.used.reduce((a, b) => a + b, 0).toFixed(0)} ms, wall ${r.wall.toFixed(0)} ms`;
+    console.log(
+      `hub CPU, ${one.total} edits, 6 writers all on hub 1 (3 hubs, a reader on each): ${show(one)}`,
+    );
+    console.log(
+      `hub CPU, ${three.total} edits, 6 writers spread over 3 hubs:                   ${show(three)}`,
+    );
+  }
 
   // 4: catch-up of a hub that was down for 1,000 edits.
-  {
+  if (runs("catchup")) {
     const db = await freshDb();
     const [a, c] = await Promise.all([hub(db), hub(db)]);
     const w = client([a.url]);
@@ -261,6 +353,83 @@ try {
     await r.close();
     await w.close();
     await Promise.all([kill(a), kill(back)]);
+  }
+
+  // 5: acknowledgement latency, default flush delay (50 ms), one edit at a time.
+  if (runs("ack")) {
+    {
+      const single = await hub(await freshDb(), [], { redis: false });
+      const w = client([single.url]);
+      const { acked } = await ackLatency(w, single, "ack-single", EDITS);
+      console.log(
+        `ack latency, single hub (PostgreSQL, no Redis): ${fmt(acked)}  [${EDITS} edits]`,
+      );
+      await w.close();
+      await kill(single);
+    }
+    {
+      const db = await freshDb();
+      const [a, b] = await Promise.all([hub(db), hub(db)]);
+      const w = client([a.url]);
+      // Another hub follows the document, as in a cluster serving it from two places.
+      const other = client([b.url]);
+      other.doc("ack-cluster");
+      await other.whenSynced("ack-cluster", { timeout: 20_000 });
+      const { storage, bus, acked } = await ackLatency(w, a, "ack-cluster", EDITS);
+      console.log(`ack latency, cluster hub (PostgreSQL and the Redis Stream): ${fmt(acked)}`);
+      console.log(`  its storage alone covers it (the old definition) after:   ${fmt(storage)}`);
+      console.log(`  the Redis Stream alone (XADD answered) after:             ${fmt(bus)}`);
+      for (const r of [w, other]) await r.close();
+      await Promise.all([kill(a), kill(b)]);
+    }
+    {
+      // A hub that alone lost Redis: its edits wait; how soon after the path heals are they acked?
+      const db = await freshDb();
+      const path = await redisPath();
+      const [a, b] = await Promise.all([hub(db, ["--redis", path.url], { redis: false }), hub(db)]);
+      const w = client([a.url]);
+      const other = client([b.url]);
+      const docId = "ack-cut";
+      const doc = w.doc(docId);
+      other.doc(docId);
+      await w.whenSynced(docId, { timeout: 20_000 });
+      await other.whenSynced(docId, { timeout: 20_000 });
+      const parts = async () => (await fetch(`${a.httpUrl}/docs/${docId}/durability`)).json();
+      const samples = [];
+      const crossed = [];
+      for (let round = 0; round < 10; round++) {
+        path.cut();
+        for (;;) {
+          const h = await (await fetch(`${a.httpUrl}/health`)).json();
+          if (h.status === "degraded") break;
+          await sleep(5);
+        }
+        doc.getMap("m").set("k", round);
+        doc.commit();
+        const peer = doc.peerIdStr;
+        const counter = doc.oplogVersion().toJSON().get(peer);
+        for (;;) {
+          if (((await parts()).storage[peer] ?? 0) >= counter) break;
+          await sleep(5);
+        }
+        const t0 = performance.now();
+        path.restore();
+        for (;;) {
+          if (((await parts()).acknowledged[peer] ?? 0) >= counter) break;
+          await sleep(1);
+        }
+        samples.push(performance.now() - t0);
+        await waitFor(() => other.doc(docId).getMap("m").get("k") === round);
+        crossed.push(performance.now() - t0);
+      }
+      console.log(
+        `ack after a cut-off hub's path to Redis is restored: ${fmt(samples)}; the edit reaches ` +
+          `another hub's client: ${fmt(crossed)}  [10 cuts, probe every 250 ms]`,
+      );
+      for (const r of [w, other]) await r.close();
+      await Promise.all([kill(a), kill(b)]);
+      await path.close();
+    }
   }
 } finally {
   redis.disconnect();

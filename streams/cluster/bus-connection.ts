@@ -37,6 +37,7 @@ import {
   compareVersions,
   EMPTY_VERSION,
   isEmptyVersion,
+  mergeVersions,
   type VersionVector,
 } from "../../src/protocol/version-vector.js";
 import { docVersion, exportFrom, fromLoroVersion } from "../loro-version.js";
@@ -52,7 +53,7 @@ import {
   encodePresence,
   entryAfter,
 } from "./bus-entry.js";
-import { type BusState, noteRemotePeer, track } from "./bus-state.js";
+import { type BusState, noteOnStream, noteRemotePeer, track } from "./bus-state.js";
 
 export interface BusClients {
   /** Commands (XADD, XRANGE, PUBLISH, XTRIM). */
@@ -81,6 +82,13 @@ export interface BusConnection extends Connection {
   readonly ended: Promise<string>;
   /** Hands a pub/sub message to the connection (the transport owns the subscriber). */
   presence(channel: string, message: string): void;
+  /**
+   * Stops reading the document's stream and presence and forgets where this hub was in it and
+   * what it knew to be on it; resolves once done. Runs after any handshake of the document
+   * already under way (same lane), so that handshake cannot follow it again afterwards. A later
+   * `sync-request` or `new-doc` for it follows it again with a full read.
+   */
+  unfollow(docId: DocId): Promise<void>;
 }
 
 type RawItem = [Buffer, Buffer[]];
@@ -151,8 +159,12 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
     if (entry.kind === "delete") {
       // Entries before a delete are of a document that no longer exists: nothing to keep.
       state.tracked.delete(docId);
+      state.onStream.delete(docId);
       track(state, docId, { id, end: EMPTY_VERSION });
-    } else track(state, docId, { id, end: endOf(entry.data) });
+    } else {
+      track(state, docId, { id, end: endOf(entry.data) });
+      noteOnStream(state, docId, entry.version);
+    }
     if (entry.origin === hubId) {
       state.counters.ownSkipped++;
       return;
@@ -278,16 +290,25 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
     )) as RawItem[];
     let after = "0-0";
     let updates: Uint8Array[] = [];
+    let retained: VersionVector = EMPTY_VERSION;
+    const previous = state.lastIds.get(docId);
     for (const [rawId, fields] of items) {
       const id = rawId.toString();
       after = id;
       const entry = decodeEntry(fields);
       if (entry === undefined) continue;
-      if (entry.kind === "delete") updates = [];
-      else updates.push(entry.data);
+      const unseen = previous === undefined || entryAfter(id, previous);
+      if (entry.kind === "delete") {
+        updates = [];
+        retained = EMPTY_VERSION;
+        // A delete this hub never read: what it knew to be on the stream is of the old document.
+        if (unseen) state.onStream.delete(docId);
+      } else {
+        updates.push(entry.data);
+        retained = mergeVersions(retained, entry.version);
+      }
       // Read before this hub followed the stream: still to be trimmed once PostgreSQL has it.
-      const previous = state.lastIds.get(docId);
-      if (previous === undefined || entryAfter(id, previous)) {
+      if (unseen) {
         track(state, docId, {
           id,
           end: entry.kind === "delete" ? EMPTY_VERSION : endOf(entry.data),
@@ -297,6 +318,9 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
     const resumeAt = state.lastIds.get(docId);
     follow(docId, resumeAt !== undefined && entryAfter(resumeAt, after) ? resumeAt : after);
     const published = await publishedVersion(docId);
+    // Both are on the stream (the published set counts trimmed entries too), so every hub
+    // following it has or will read them, whatever becomes of this one.
+    noteOnStream(state, docId, mergeVersions(retained, published));
     const rebuilt = rebuildDoc(await backend.loadRange([docId]));
     for (const data of updates) {
       try {
@@ -363,9 +387,17 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
 
   const append = (docId: DocId, entry: BusEntry): void => {
     state.counters.published++;
-    clients.cmd
-      .callBuffer("XADD", options.streamKey(docId), "*", ...encodeEntry(entry))
-      .catch((e) => fail("XADD", e));
+    if (entry.kind === "delete") state.onStream.delete(docId);
+    clients.cmd.callBuffer("XADD", options.streamKey(docId), "*", ...encodeEntry(entry)).then(
+      () => {
+        // Accepted, so every hub following the stream will read it even if this one dies now:
+        // half of acknowledgement (the hub's storage is the other). Replies come in order, so a
+        // failure of an earlier append has already closed the connection, and then this entry
+        // may sit on a gap: it counts only through the next handshake's published set.
+        if (!closed && entry.kind !== "delete") noteOnStream(state, docId, entry.version);
+      },
+      (e: unknown) => fail("XADD", e),
+    );
     // After the XADD on the same connection, so a crash in between under-claims (the next
     // handshake publishes again), never over-claims. ZADD GT keeps the highest counter.
     const key = options.publishedKey(docId);
@@ -437,6 +469,29 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
     }
   };
 
+  const unfollow = (docId: DocId): Promise<void> =>
+    new Promise((done) => {
+      lanes.run([docId], async () => {
+        try {
+          state.lastIds.delete(docId);
+          state.onStream.delete(docId);
+          // `tracked` stays: its entries are trimmed (and the list dropped) as PostgreSQL has them.
+          if (!following.delete(docId)) return;
+          docByKey.delete(options.streamKey(docId));
+          const channel = options.presenceChannel(docId);
+          docByChannel.delete(channel);
+          if (closed) return;
+          clients.sub.unsubscribe(channel).catch((e: unknown) => fail("UNSUBSCRIBE", e));
+          // The reader may be blocked on a key list that still names this stream.
+          if (reading && readerId !== undefined) {
+            clients.cmd.call("CLIENT", "UNBLOCK", String(readerId)).catch(() => undefined);
+          }
+        } finally {
+          done();
+        }
+      });
+    });
+
   const presence = (channel: string, raw: string): void => {
     if (closed) return;
     const docId = docByChannel.get(channel);
@@ -465,6 +520,7 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
     problems$: problems.asObservable(),
     ended,
     presence,
+    unfollow,
     send(message) {
       if (closed) return;
       try {

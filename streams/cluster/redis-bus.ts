@@ -75,6 +75,19 @@ export type RedisBus = Transport & {
   /** Resolves true once a bus connection is up, or false after `timeoutMs` without one. */
   whenConnected(timeoutMs: number): Promise<boolean>;
   health(): BusHealth;
+  /**
+   * A version whose every operation is on the document's stream, so every hub following it
+   * gets them even if this hub dies: entries this hub appended (XADD answered), entries it read,
+   * and the stream's published set as its handshake read it. The hub's acknowledgement is what
+   * both this and its storage cover (`../hub/acknowledged.ts`).
+   */
+  onStreamVersion(docId: DocId): VersionVector;
+  /**
+   * Stops following the document's stream and presence (for a hub that released the document)
+   * and forgets its position and `onStreamVersion`. The engine following it again (a
+   * `sync-request` or `new-doc` to the bus) starts with a full read. Resolves once done.
+   */
+  unfollow(docId: DocId): Promise<void>;
   /** Trims now (also runs on its own every `trimEveryMs`); resolves with entries removed. */
   trim(): Promise<number>;
   /** Resolves once unsubscribed and the Redis clients are closed. */
@@ -247,6 +260,13 @@ export const redisBus = (options: RedisBusOptions): RedisBus => {
       counters: { ...state.counters },
     }),
     trim,
+    onStreamVersion: (docId: DocId): VersionVector => state.onStream.get(docId) ?? EMPTY_VERSION,
+    unfollow: (docId: DocId): Promise<void> => {
+      if (current !== undefined) return current.unfollow(docId);
+      state.lastIds.delete(docId);
+      state.onStream.delete(docId);
+      return Promise.resolve();
+    },
     whenConnected: (timeoutMs: number): Promise<boolean> =>
       current !== undefined
         ? Promise.resolve(true)

@@ -1,6 +1,8 @@
 /**
- * Acknowledgement, defined: an edit is *acknowledged* when the hub's storage has confirmed it
- * durable, that is when the edit's operation is within the document's *durable version* here.
+ * Storage's half of acknowledgement: an edit is *durable* here when the hub's storage has
+ * confirmed it, that is when the edit's operation is within the document's *durable version*. A
+ * single hub acknowledges exactly that; a hub of a cluster acknowledges what is also on the
+ * document's Redis Stream (`acknowledged.ts`). This tracker knows nothing of the bus.
  *
  * The durable version of a document only ever advances through this sequence:
  * 1. The storage peer is handed data for the document (a `sync-response` or `update` carrying a

@@ -8,6 +8,9 @@
  *   `{ "<peerId>": <counter>, … }` (see `durability.ts`). `docId` is URL-encoded. With auth, only
  *   for a token (Bearer header or `token` query parameter) that may read the document: 401
  *   without a valid one, 403 without read access (whether or not the document exists).
+ * - `GET /docs/<docId>/durability`: the same, with what each guarantee covers apart:
+ *   `{ acknowledged, storage, bus? }` (`bus` on a cluster hub: what is on the document's Redis
+ *   Stream; see `acknowledged.ts`). For operators asking why an edit is not acknowledged yet.
  * Answers carry `Access-Control-Allow-Origin: *` so that a page can poll for acknowledgement.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -29,11 +32,13 @@ export interface HubHealth {
 export interface HttpApi {
   health(): HubHealth;
   durableVersion(docId: DocId): VersionVector;
+  /** The acknowledged version and each part of it, by name. */
+  durability(docId: DocId): Readonly<Record<string, VersionVector>>;
   /** With auth: may this request read the document? */
   authorize?(request: IncomingMessage, docId: DocId): Promise<"ok" | 401 | 403>;
 }
 
-const DURABLE = /^\/docs\/([^/]+)\/durable-version$/;
+const DURABLE = /^\/docs\/([^/]+)\/(durable-version|durability)$/;
 
 const send = (res: ServerResponse, status: number, body: unknown): void => {
   res
@@ -59,7 +64,10 @@ export const httpHandler =
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const durable = DURABLE.exec(path);
     if (path !== "/health" && durable === null) {
-      send(res, 404, { error: "not found", routes: ["/health", "/docs/<docId>/durable-version"] });
+      send(res, 404, {
+        error: "not found",
+        routes: ["/health", "/docs/<docId>/durable-version", "/docs/<docId>/durability"],
+      });
       return;
     }
     if (req.method === "OPTIONS") {
@@ -87,13 +95,15 @@ export const httpHandler =
       send(res, 400, { error: "docId is not valid URL encoding" });
       return;
     }
+    const answer = (): unknown =>
+      durable[2] === "durability" ? api.durability(docId) : api.durableVersion(docId);
     if (api.authorize === undefined) {
-      send(res, 200, api.durableVersion(docId));
+      send(res, 200, answer());
       return;
     }
     api.authorize(req, docId).then(
       (verdict) => {
-        if (verdict === "ok") send(res, 200, api.durableVersion(docId));
+        if (verdict === "ok") send(res, 200, answer());
         else if (verdict === 401) send(res, 401, { error: "a valid token is required" });
         else send(res, 403, { error: "no read access to this document" });
       },

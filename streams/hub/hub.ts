@@ -34,6 +34,7 @@ import {
   type PreAuthLimits,
   webSocketServer,
 } from "../transports/websocket-server.js";
+import { acknowledgedVersion } from "./acknowledged.js";
 import { REDIS_NEEDS_POSTGRES } from "./cli-args.js";
 import {
   DEFAULT_DATA_DIR,
@@ -133,7 +134,10 @@ export interface Hub {
   readonly access?: AccessStore;
   /** Every refusal (tokens, limits, denied messages), typed; counts are in `/health`. */
   readonly refusals$: Observable<Refusal>;
-  /** What is durable on disk for the document (see `durability.ts`). */
+  /**
+   * What the hub acknowledges of the document: durable on disk (see `durability.ts`) and, on a
+   * cluster hub, also on the document's Redis Stream (see `acknowledged.ts`).
+   */
   durableVersion(docId: DocId): VersionVector;
   /**
    * Graceful stop: refuses new connections, flushes storage, closes client sockets with 1001,
@@ -264,6 +268,18 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
           trimGraceMs: options.trimGraceMs ?? DEFAULT_TRIM_GRACE_MS,
         });
 
+  // Storage alone is not the cluster's: an edit counts once it is on the stream too.
+  const acknowledged = acknowledgedVersion(
+    bus === undefined
+      ? [durability.durableVersion]
+      : [durability.durableVersion, bus.onStreamVersion],
+  );
+  const durabilityParts = (docId: DocId): Record<string, VersionVector> => ({
+    acknowledged: acknowledged(docId),
+    storage: durability.durableVersion(docId),
+    ...(bus === undefined ? {} : { bus: bus.onStreamVersion(docId) }),
+  });
+
   const health = (): HubHealth => {
     const frozen = Object.fromEntries(durability.frozen);
     const cluster: BusHealth | undefined = bus?.health();
@@ -289,7 +305,8 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
       options.staticDir,
       httpHandler({
         health,
-        durableVersion: (docId) => durability.durableVersion(docId),
+        durableVersion: acknowledged,
+        durability: durabilityParts,
         ...(auth === undefined ? {} : { authorize: auth.authorizeRead }),
       }),
     ),
@@ -401,7 +418,7 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
     repo,
     ...(auth === undefined ? {} : { access: auth.store }),
     refusals$: refusals.refusals$,
-    durableVersion: (docId) => durability.durableVersion(docId),
+    durableVersion: acknowledged,
     stop: () => {
       stopped ??= stop();
       return stopped;

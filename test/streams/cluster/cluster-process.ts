@@ -5,9 +5,10 @@
  * other test files).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { connect, createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { tap } from "rxjs";
+import type { VersionVector } from "../../../src/protocol/version-vector.js";
 import { createRepo } from "../../../streams/index.js";
 import { webSocketClient } from "../../../streams/node.js";
 import type { Connection } from "../../../streams/transport.js";
@@ -90,6 +91,65 @@ export const ownRedis = async (): Promise<OwnRedis> => {
   };
 };
 
+/** A TCP proxy in front of Redis for one hub, whose path to Redis a test can cut and restore. */
+export interface RedisPath {
+  /** `redis://127.0.0.1:<proxy port>`, for the hub behind it. */
+  readonly url: string;
+  /** Drops every open connection and refuses new ones (each is closed as soon as accepted). */
+  cut(): void;
+  /** Forwards new connections again. */
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export const redisPath = async (redisUrl: string): Promise<RedisPath> => {
+  const target = new URL(redisUrl);
+  const sockets = new Set<Socket>();
+  let open = true;
+  const server = createServer((inbound) => {
+    if (!open) {
+      inbound.destroy();
+      return;
+    }
+    const outbound = connect(Number(target.port), target.hostname);
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.once("close", () => sockets.delete(s));
+      // A cut destroys both ends; the peer's reset is expected then.
+      s.on("error", () => undefined);
+    }
+    inbound.once("close", () => outbound.destroy());
+    outbound.once("close", () => inbound.destroy());
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  const dropAll = (): void => {
+    for (const s of sockets) s.destroy();
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cut: () => {
+      open = false;
+      dropAll();
+    },
+    restore: () => {
+      open = true;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        open = false;
+        dropAll();
+        server.close(() => resolve());
+      }),
+  };
+};
+
 export const spawnClusterHub = (
   dataDir: string,
   redisUrl: string,
@@ -108,6 +168,19 @@ export interface ClusterHealth {
     readonly counters: Readonly<Record<string, number>>;
   };
 }
+
+/** What a hub acknowledges of a document, and what its storage and its bus each cover. */
+export interface Durability {
+  readonly acknowledged: VersionVector;
+  readonly storage: VersionVector;
+  readonly bus?: VersionVector;
+}
+
+export const durability = async (httpUrl: string, docId: string): Promise<Durability> => {
+  const res = await fetch(`${httpUrl}/docs/${encodeURIComponent(docId)}/durability`);
+  if (!res.ok) throw new Error(`durability of ${docId}: ${res.status}`);
+  return (await res.json()) as Durability;
+};
 
 export const health = async (httpUrl: string): Promise<ClusterHealth> => {
   const res = await fetch(`${httpUrl}/health`);
