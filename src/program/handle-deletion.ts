@@ -30,16 +30,9 @@ export const handleDeleteRequest = (ctx: Ctx, from: From, message: DeleteRequest
   const channelId = from.channel.channelId;
   // The requester deleted the doc on its side, whatever we decide here.
   forgetPeerDoc(ctx, from.peer.identity.peerId, docId);
-  if (getDoc(ctx.model, docId) === undefined) {
-    // Not in memory, but maybe in storage (evicted, or not opened since start-up): with storage
-    // and the permission, storage deletes it; else it would come back on the next request.
-    const storage = storageChannels(ctx);
-    if (storage.length === 0 || !permits(ctx, "deletion", docId, from.peer, from.channel)) {
-      return reply(ctx, channelId, docId, "ignored");
-    }
-    for (const target of storage) deleteAt(ctx, target, docId);
-    return reply(ctx, channelId, docId, "deleted");
-  }
+  // A doc evicted here is unknown too (§6.11: ignored): as after a restart, which the reference
+  // treats the same way. Only a local delete reaches storage for it (below).
+  if (getDoc(ctx.model, docId) === undefined) return reply(ctx, channelId, docId, "ignored");
   if (!permits(ctx, "deletion", docId, from.peer, from.channel)) {
     return reply(ctx, channelId, docId, "ignored");
   }
@@ -69,7 +62,8 @@ const deleteAt = (ctx: Ctx, channelId: ChannelId, docId: DocId): void =>
 /** §6.18: tell every channel of every subscribed peer (storage included). */
 export const handleDocDelete = (ctx: Ctx, docId: DocId): void => {
   if (getDoc(ctx.model, docId) === undefined) {
-    // An evicted doc (or one never opened here) may still be in storage: delete it there.
+    // Beyond §6.18 (nothing for an unknown doc): a doc this node evicted is still in storage
+    // and would come back on the next open, so the delete goes to storage.
     for (const target of storageChannels(ctx)) deleteAt(ctx, target, docId);
     return;
   }

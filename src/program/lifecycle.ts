@@ -16,7 +16,9 @@ import { pmapForEach, pmapGet, pmapRemove } from "./pmap.js";
 /**
  * - `unknown`: not in the model (never opened, deleted or already evicted);
  * - `held`: a connected outside peer is subscribed, or a storage-first wait is open;
- * - `unstored`: storage has not been handed everything we hold (or there is no storage: such
+ * - `unstored`: storage has not been handed everything we hold (our record of what each
+ *   storage peer holds, kept by A5 and sync-responses, does not cover our version), or there is
+ *   no storage (such
  *   a node never lets a document go, it would lose it);
  * - `free`: nobody holds it and storage has it — it may be evicted.
  */
@@ -47,8 +49,9 @@ export const docHolding = (model: Model, docId: DocId): Holding => {
       // Storage, and the cluster bus (trusted: the node's own link, which would otherwise keep
       // every document a hub ever opened), hold nothing, but each must have been handed our
       // whole version (A5 records what it was sent): one that lags keeps the doc.
-      const state = pmapGet(peer.docs, docId);
-      if (state?.status !== "synced" || !covers(state.version, doc.version)) return "unstored";
+      // The version alone: a storage peer that answered "unavailable" is `absent`, yet holds
+      // what our sync-response then sent it.
+      if (!covers(pmapGet(peer.docs, docId)?.version, doc.version)) return "unstored";
       if (channel.kind === "storage") stored = true;
     }
   }

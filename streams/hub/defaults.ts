@@ -10,3 +10,8 @@ export const DEFAULT_STATUS_INTERVAL_MS = 10_000;
 export const DEFAULT_FLUSH_DELAY_MS = 50;
 /** Cluster: how long a Redis entry that PostgreSQL already holds stays, for slower hubs to read. */
 export const DEFAULT_TRIM_GRACE_MS = 5_000;
+/**
+ * A document no client holds is freed this long after its last use, once acknowledged (it
+ * reloads from storage on the next request): a minute keeps a tab's reload or a reconnect warm.
+ */
+export const DEFAULT_DOC_IDLE_MS = 60_000;

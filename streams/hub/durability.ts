@@ -50,6 +50,11 @@ export interface DurabilityTracker {
   beginFlush(): FlushTicket;
   /** Why acknowledgement is frozen, per document or for all ("*"); empty when healthy. */
   readonly frozen: ReadonlyMap<DocId | "*", string>;
+  /**
+   * The engine evicted the doc: forget it unless some of it still waits for a flush. Its durable
+   * version reads empty until it is opened again (storage's answer then re-raises it).
+   */
+  release(docId: DocId): void;
   /** Everything the storage connection reports (failed saves, corrupt chunks, …), for the log. */
   readonly problems$: Observable<TransportProblem>;
 }
@@ -187,10 +192,17 @@ export const createDurabilityTracker = (): DurabilityTracker => {
           if (frozen.has("*")) return;
           for (const { docId, version, epoch } of noted) {
             if ((epochs.get(docId) ?? 0) !== epoch || frozen.has(docId)) continue;
+            // Released meanwhile (evicted): nothing to keep for it.
+            if (!accepted.has(docId)) continue;
             durable.set(docId, merged(durable.get(docId), version));
           }
         },
       };
+    },
+    release(docId) {
+      if (changed.has(docId)) return;
+      accepted.delete(docId);
+      durable.delete(docId);
     },
     frozen,
     problems$: problems$.asObservable(),

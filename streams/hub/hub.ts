@@ -15,7 +15,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { asyncScheduler, type Observable, type SchedulerLike, Subscription } from "rxjs";
 import type { DocId } from "../../src/protocol/messages.js";
-import type { VersionVector } from "../../src/protocol/version-vector.js";
+import { compareVersions, type VersionVector } from "../../src/protocol/version-vector.js";
 import type { AccessStore } from "../auth/access-store.js";
 import { DEFAULT_MAX_DOCS_PER_CONNECTION, docsPerConnection } from "../auth/docs-limit.js";
 import { createHubAuth } from "../auth/hub-auth.js";
@@ -38,6 +38,7 @@ import { acknowledgedVersion } from "./acknowledged.js";
 import { REDIS_NEEDS_POSTGRES } from "./cli-args.js";
 import {
   DEFAULT_DATA_DIR,
+  DEFAULT_DOC_IDLE_MS,
   DEFAULT_FLUSH_DELAY_MS,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HUB_HOST,
@@ -69,6 +70,11 @@ export interface HubOptions {
    * acknowledged. Default 50 ms.
    */
   readonly flushDelayMs?: number;
+  /**
+   * A document no client holds is freed this long after its last use, once acknowledged; it
+   * reloads from storage when next asked for. Default 60,000 ms; 0 never frees one.
+   */
+  readonly docIdleMs?: number;
   /** Storage compaction policy; `false` never compacts. Default: the storage default. */
   readonly compaction?: CompactionPolicy | false;
   /** Where status and problem lines go. Default: stderr. */
@@ -115,6 +121,12 @@ export class HubInsecureError extends Error {
     this.name = "HubInsecureError";
   }
 }
+
+/** `a` holds every operation of `b`. */
+const covers = (a: VersionVector, b: VersionVector): boolean => {
+  const order = compareVersions(a, b);
+  return order === 0 || order === 1;
+};
 
 const isLoopback = (host: string): boolean =>
   host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
@@ -330,6 +342,10 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
     ],
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     scheduler,
+    docIdleMs: options.docIdleMs ?? DEFAULT_DOC_IDLE_MS,
+    // Only what the hub acknowledges may leave memory: on a cluster hub that includes the
+    // stream, since a reconnecting bus republishes only documents the engine still holds.
+    isDurable: (docId, version) => covers(acknowledged(docId), version),
     permissions: auth === undefined ? { discovery } : accessPermissions(auth.store, discovery),
     ...(auth === undefined ? {} : { permissionChanges: auth.store.changes$ }),
     middleware: [
@@ -355,6 +371,14 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
   };
 
   const running = new Subscription();
+  running.add(
+    repo.engine.events$.subscribe((event) => {
+      if (event.type !== "doc-evicted") return;
+      durability.release(event.docId);
+      // Stop reading its stream; opening it again sends the bus a request, which follows anew.
+      void bus?.unfollow(event.docId);
+    }),
+  );
   running.add(refusals.watch(server.problems$, repo.engine.events$).subscribe());
   running.add(
     flushLoop({

@@ -48,6 +48,9 @@ export interface StorageConnection extends Connection {
   flush(): Promise<void>;
 }
 
+/** See `stats` in createStorageConnection. */
+export const MAX_TRACKED_DOCS = 10_000;
+
 const randomPeerId = (): string =>
   new DataView(crypto.getRandomValues(new Uint8Array(8)).buffer).getBigUint64(0).toString();
 
@@ -68,7 +71,18 @@ export const createStorageConnection = (
     name: options.adapterType,
     type: "service",
   };
+  // Chunk counts per doc, what decides compaction: only for the most recently written or loaded
+  // MAX_TRACKED_DOCS (a hub's working set; it outlives evicted docs otherwise). A doc dropped
+  // from it is counted afresh at its next load; until then its compaction waits.
   const stats = new Map<DocId, ChunkStats>();
+  const remember = (docId: DocId, known: ChunkStats): void => {
+    stats.delete(docId);
+    stats.set(docId, known);
+    if (stats.size > MAX_TRACKED_DOCS) {
+      const oldest = stats.keys().next();
+      if (oldest.done !== true) stats.delete(oldest.value);
+    }
+  };
   const compactionQueued = new Set<DocId>();
   let closed = false;
 
@@ -116,7 +130,7 @@ export const createStorageConnection = (
         );
         // Nothing foldable (pending or corrupt chunks): count afresh rather than retry every save.
         if (after === undefined) stats.delete(docId);
-        else stats.set(docId, after);
+        else remember(docId, after);
       };
       // Another writer on the same store compacting this doc now: leave it to them, count afresh.
       if (backend.exclusive === undefined) await fold();
@@ -179,7 +193,7 @@ export const createStorageConnection = (
       reply({ type: "channel/sync-response", docId, transmission });
       reply(reciprocal(docId, ours));
       const known = statsOf(rebuilt.readable);
-      stats.set(docId, known);
+      remember(docId, known);
       if (options.compaction !== false && needsCompaction(known, options.compaction)) {
         await compact(docId, rebuilt);
       }
@@ -199,7 +213,7 @@ export const createStorageConnection = (
       report({ code: "save_failed", docId, message: `chunk not stored: ${describe(e)}` });
       return;
     }
-    stats.set(docId, withChunk(stats.get(docId), data.byteLength));
+    remember(docId, withChunk(stats.get(docId), data.byteLength));
     queueCompactionIfDue(docId);
   };
 

@@ -1,0 +1,140 @@
+/**
+ * `createDocLifecycle` in virtual time (one frame = 1 ms): when an idle, free document is
+ * evicted, and how use, holds and "not stored yet" push it back.
+ */
+import { asyncScheduler } from "rxjs";
+import { TestScheduler } from "rxjs/testing";
+import type { Model } from "../../src/program/index.js";
+import { createDocLifecycle } from "../../streams/engine/doc-lifecycle.js";
+import { CountingScheduler } from "../owned-resources.js";
+import {
+  alice,
+  channelRemoved,
+  connect,
+  delta,
+  disk,
+  docImported,
+  given,
+  hubWithStorage,
+  node,
+  received,
+  STORAGE,
+  syncRequest,
+  syncResponse,
+  withDoc,
+} from "../program/helpers.js";
+
+const loaded = (): Model =>
+  given(hubWithStorage(), [
+    received(1, syncRequest("d", {}, true)),
+    received(STORAGE, syncResponse("d", delta({ "5": 3 }))),
+    docImported("d", disk, STORAGE, { "5": 3 }),
+    received(STORAGE, syncRequest("d", { "5": 3 }, false)),
+  ]);
+const FREE = given(loaded(), [channelRemoved(1)]);
+const HELD = loaded();
+const UNSTORED = connect(withDoc(node(), "d", { "100": 2 }), 1, alice);
+
+/** Runs `script` in virtual time and returns the times `d` was evicted at. */
+const evictions = (
+  script: (api: {
+    lifecycle: ReturnType<typeof createDocLifecycle>;
+    at: (ms: number, fn: () => void) => void;
+    setModel: (m: Model) => void;
+    setDurable: (d: boolean) => void;
+  }) => void,
+  idleMs = 100,
+): number[] => {
+  const times: number[] = [];
+  new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ flush }) => {
+    let model = FREE;
+    let durable = true;
+    // Inside run(), asyncScheduler runs on the virtual clock.
+    const clock = new CountingScheduler(asyncScheduler);
+    const lifecycle = createDocLifecycle({
+      idleMs,
+      scheduler: clock,
+      model: () => model,
+      isDurable: () => durable,
+      evict: () => times.push(clock.now()),
+    });
+    script({
+      lifecycle,
+      at: (ms, fn) => clock.schedule(fn, ms),
+      setModel: (m) => {
+        model = m;
+      },
+      setDurable: (d) => {
+        durable = d;
+      },
+    });
+    flush();
+    lifecycle.close();
+    expect(clock.pending()).toBe(0);
+  });
+  return times;
+};
+
+describe("createDocLifecycle", () => {
+  it("touch ─ 100 ms idle ─ evict: once, at the idle time", () => {
+    expect(evictions(({ lifecycle }) => lifecycle.touch("d"))).toEqual([100]);
+  });
+
+  it("a later use restarts the idle time", () => {
+    expect(
+      evictions(({ lifecycle, at }) => {
+        lifecycle.touch("d");
+        at(60, () => lifecycle.touch("d"));
+      }),
+    ).toEqual([160]);
+  });
+
+  it("a held doc stays; its idle time starts when the last hold ends", () => {
+    expect(
+      evictions(({ lifecycle, at }) => {
+        const first = lifecycle.hold("d");
+        const second = lifecycle.hold("d");
+        lifecycle.touch("d");
+        at(250, () => first());
+        at(300, () => {
+          second();
+          second(); // idempotent: must not count down a hold twice
+        });
+      }),
+    ).toEqual([400]);
+  });
+
+  it("a doc a connected peer holds, or that storage does not have yet, is looked at again an idle time later", () => {
+    expect(
+      evictions(({ lifecycle, at, setModel }) => {
+        setModel(HELD);
+        lifecycle.touch("d");
+        at(150, () => setModel(UNSTORED));
+        at(250, () => setModel(FREE));
+      }),
+    ).toEqual([300]);
+  });
+
+  it("waits for the owner's durability too (a hub's fsync-confirmed version)", () => {
+    expect(
+      evictions(({ lifecycle, at, setDurable }) => {
+        setDurable(false);
+        lifecycle.touch("d");
+        at(120, () => setDurable(true));
+      }),
+    ).toEqual([200]);
+  });
+
+  it("close() cancels the timer: nothing is evicted after it, nothing stays scheduled", () => {
+    expect(
+      evictions(({ lifecycle, at }) => {
+        lifecycle.touch("d");
+        at(50, () => lifecycle.close());
+      }),
+    ).toEqual([]);
+  });
+
+  it("idleMs 0 never evicts and schedules nothing", () => {
+    expect(evictions(({ lifecycle }) => lifecycle.touch("d"), 0)).toEqual([]);
+  });
+});
