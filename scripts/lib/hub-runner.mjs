@@ -17,10 +17,10 @@ const LISTENING = /^loro-rx hub listening on ws:\/\/(\S+):(\d+), data in (.+)$/m
  * Starts `loro-rx serve` on `dataDir`; resolves once it printed where it listens, with the time
  * that took. With `probe`, the hub answers `sample()` over IPC with its own resource counts.
  */
-export const spawnHub = ({ dataDir, port = 0, probe = false }) => {
+export const spawnHub = ({ dataDir, port = 0, probe = false, extraArgs = [] }) => {
   const started = performance.now();
   const args = [
-    ...(probe ? ["--import", PROBE] : []),
+    ...(probe ? ["--expose-gc", "--import", PROBE] : []),
     CLI,
     "serve",
     "--host",
@@ -31,6 +31,7 @@ export const spawnHub = ({ dataDir, port = 0, probe = false }) => {
     dataDir,
     "--status-ms",
     "0",
+    ...extraArgs,
   ];
   const child = spawn(process.execPath, args, {
     stdio: probe ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"],

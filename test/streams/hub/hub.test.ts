@@ -32,6 +32,7 @@ describe("parseCli", () => {
         heartbeatMs: 10_000,
         statusIntervalMs: 10_000,
         flushDelayMs: 50,
+        docIdleMs: 60_000,
         authSecret: "",
         authPublicKeyFile: "",
         allowAnonymous: false,
@@ -53,6 +54,12 @@ describe("parseCli", () => {
     expect(
       parseCli(["serve", "--port=0", "--data", "d", "--heartbeat-ms", "0"], env),
     ).toMatchObject({ options: { port: 0, dataDir: "d", heartbeatMs: 0, host: "0.0.0.0" } });
+    expect(
+      parseCli(["serve", "--doc-idle-ms", "0"], { LORO_RX_DOC_IDLE_MS: "5000" }),
+    ).toMatchObject({ options: { docIdleMs: 0 } });
+    expect(parseCli(["serve"], { LORO_RX_DOC_IDLE_MS: "5000" })).toMatchObject({
+      options: { docIdleMs: 5000 },
+    });
   });
 
   it("treats an empty environment variable as unset", () => {
@@ -216,6 +223,53 @@ describe("startHub", () => {
     ({ dir, cleanup } = await tempDir());
   });
   afterEach(() => cleanup());
+
+  it("frees a document its clients left once acknowledged, and serves it again from LevelDB", async () => {
+    const hub = await startHub({
+      port: 0,
+      dataDir: dir,
+      statusIntervalMs: 0,
+      heartbeatMs: 0,
+      docIdleMs: 50,
+    });
+    const writer = createRepo({
+      transports: [webSocketClient({ url: hub.url, reconnect: false, keepalive: false })],
+      heartbeatMs: 0,
+    });
+    const doc = writer.doc("notes");
+    doc.getText("t").insert(0, "kept on disk");
+    doc.commit();
+    await whenDurable(hub.httpUrl, "notes", docVersion(doc), { timeoutMs: 20_000 });
+    const evicted = new Promise<void>((done) =>
+      hub.repo.events$.subscribe((e) => {
+        if (e.type === "doc-evicted" && e.docId === "notes") done();
+      }),
+    );
+    await writer.close();
+    await evicted;
+    const health = await fetch(`${hub.httpUrl}/health`).then((r) => r.json());
+    expect(health).toMatchObject({ documents: 0 });
+    expect(hub.repo.engine.docs.get("notes")).toBeUndefined();
+
+    const reader = createRepo({
+      transports: [webSocketClient({ url: hub.url, reconnect: false, keepalive: false })],
+      heartbeatMs: 0,
+    });
+    const copy = reader.doc("notes");
+    await reader.whenSynced("notes", { timeout: 20_000 });
+    await eventually(
+      "the reader gets it from disk",
+      () => copy.getText("t").toString() === "kept on disk",
+    );
+    // Acknowledgement works for the reloaded doc too: a new edit becomes durable.
+    copy.getText("t").insert(0, "still ");
+    copy.commit();
+    expect(
+      await whenDurable(hub.httpUrl, "notes", docVersion(copy), { timeoutMs: 20_000 }),
+    ).toEqual(docVersion(copy));
+    await reader.close();
+    await hub.stop();
+  });
 
   it("serves clients, acknowledges their edits over HTTP, and stops with 1001", async () => {
     const lines: string[] = [];
