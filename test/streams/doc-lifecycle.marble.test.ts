@@ -5,7 +5,7 @@
 import { asyncScheduler } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import type { Model } from "../../src/program/index.js";
-import { createDocLifecycle } from "../../streams/engine/doc-lifecycle.js";
+import { createDocLifecycle, MAX_PER_SWEEP } from "../../streams/engine/doc-lifecycle.js";
 import { CountingScheduler } from "../owned-resources.js";
 import {
   alice,
@@ -123,6 +123,34 @@ describe("createDocLifecycle", () => {
         at(120, () => setDurable(true));
       }),
     ).toEqual([200]);
+  });
+
+  it("many docs due at once are evicted in slices, each its own task, all at the idle time", () => {
+    const n = MAX_PER_SWEEP * 2 + 3;
+    const tasks: number[] = [];
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ flush }) => {
+      const clock = new CountingScheduler(asyncScheduler);
+      const evicted: string[] = [];
+      const lifecycle = createDocLifecycle({
+        idleMs: 100,
+        scheduler: clock,
+        model: () => FREE,
+        evict: (docId) => evicted.push(docId),
+      });
+      // "d" is free in the model; the others are unknown to it (they are only forgotten), which
+      // is enough to fill the slices.
+      lifecycle.touch("d");
+      for (let i = 0; i < n - 1; i++) lifecycle.touch(`x${i}`);
+      const before = clock.scheduled;
+      flush();
+      tasks.push(clock.scheduled - before, evicted.length, clock.now());
+      lifecycle.close();
+    });
+    // Three slices: the armed timer's task and two more, all at t = 100.
+    const [scheduled, evictedCount, now] = tasks;
+    expect(evictedCount).toBe(1);
+    expect(scheduled).toBe(2);
+    expect(now).toBe(100);
   });
 
   it("close() cancels the timer: nothing is evicted after it, nothing stays scheduled", () => {
