@@ -16,7 +16,8 @@ const run = (
 ): Input | undefined => {
   switch (command.type) {
     case "watch-doc":
-      context.docs.ensure(command.docId);
+      // Created for a peer: watched once application code asks for it (DocRegistry.ensure).
+      context.docs.ensure(command.docId, false);
       return undefined;
     case "unwatch-doc":
       context.docs.release(command.docId);
