@@ -5,13 +5,14 @@ import type {
   ChannelId,
   ChannelKind,
   ChannelMsg,
+  DocId,
   EstablishRequestMsg,
   EstablishResponseMsg,
   Identity,
   ResumeProposal,
   ResumeRequest,
 } from "../protocol/messages.js";
-import { docsInOrder, docsToOffer, shouldRequestOnReconnect } from "./algorithms.js";
+import { docsToOffer, shouldRequestOnReconnect } from "./algorithms.js";
 import { type Ctx, drop, emit, requestSync, updateDoc } from "./context.js";
 import { peerDeparture } from "./handle-presence.js";
 import {
@@ -165,14 +166,18 @@ const broadcastHandshakePresence = (
   offered: readonly DocState[],
 ): void => {
   if (channel.kind === "storage" || ctx.model.documents.size === 0) return;
+  // Sorts only the docs concerned, not every document (a resumed handshake offers few).
   const docIds = new Set(offered.map((d) => d.docId));
+  const docs = [...offered];
   pmapForEach(peer.docs, (state, docId) => {
-    if (state.subscribed && getDoc(ctx.model, docId) !== undefined) docIds.add(docId);
+    if (!state.subscribed || docIds.has(docId)) return;
+    const doc = getDoc(ctx.model, docId);
+    if (doc === undefined) return;
+    docIds.add(docId);
+    docs.push(doc);
   });
-  if (docIds.size === 0) return;
-  const ordered = docsInOrder(ctx.model)
-    .filter((d) => docIds.has(d.docId))
-    .map((d) => d.docId);
+  if (docs.length === 0) return;
+  const ordered = docs.sort((a, b) => a.seq - b.seq).map((d) => d.docId);
   emit(ctx, {
     type: "broadcast-presence-batch",
     channelId: channel.channelId,
@@ -228,16 +233,20 @@ export const handleEstablishRequest = (
             resume: { session: ctx.model.session, accepted: resumed },
           },
   });
-  const allowed = docsToOffer(ctx, peer, bound);
   if (resumed) {
     // RESUME.md §5 step 3: offer only what changed; the rest is confirmed for this connection.
-    const offered = allowed.filter((doc) => !unchanged(doc, getPeerDoc(peer, doc.docId)));
-    confirmUnchanged(ctx, peer.identity.peerId);
+    const same: DocId[] = [];
+    const offered = docsToOffer(ctx, peer, bound, (doc) => {
+      if (unchanged(doc, getPeerDoc(peer, doc.docId))) same.push(doc.docId);
+      else return true;
+      return false;
+    });
+    confirmUnchanged(ctx, peer.identity.peerId, same);
     for (const doc of offered) requestSync(ctx, channelId, doc.docId, doc.version, true);
     broadcastHandshakePresence(ctx, peer, bound, offered);
     return;
   }
-  const offered = allowed;
+  const offered = docsToOffer(ctx, peer, bound);
   if (offered.length === 0) {
     // An empty batch marks "I offer nothing", so a reconnecting initiator can check what it
     // skipped (see Channel.verify); receivers accept empty batches (spec §4.14).
@@ -293,22 +302,25 @@ export const handleEstablishResponse = (
     sendEstablishRequest(ctx, channelId, ctx.model.session, []);
     return;
   }
-  const allowed = docsToOffer(ctx, peer, bound);
   if (resumed) {
     // RESUME.md §5 step 4: request what changed on our side; not offered means unchanged, so
-    // nothing waits for verification.
-    const chosen = allowed.filter((doc) => {
+    // nothing waits for verification. Presence goes for these and the peer's subscriptions.
+    const same: DocId[] = [];
+    const chosen = docsToOffer(ctx, peer, bound, (doc) => {
       const state = getPeerDoc(peer, doc.docId);
-      return state?.status !== "absent" && !unchanged(doc, state);
+      if (unchanged(doc, state)) same.push(doc.docId);
+      else return state?.status !== "absent";
+      return false;
     });
-    confirmUnchanged(ctx, peer.identity.peerId);
+    confirmUnchanged(ctx, peer.identity.peerId, same);
     const withPresence = bound.kind !== "storage";
     for (const doc of chosen) {
       requestSync(ctx, channelId, doc.docId, doc.version, true, withPresence);
     }
-    broadcastHandshakePresence(ctx, peer, bound, allowed);
+    broadcastHandshakePresence(ctx, peer, bound, chosen);
     return;
   }
+  const allowed = docsToOffer(ctx, peer, bound);
   const chosen = known
     ? allowed.filter((doc) => shouldRequestOnReconnect(doc, getPeerDoc(peer, doc.docId)))
     : allowed;

@@ -15,7 +15,7 @@ import {
   type PeerState,
   setPeer,
 } from "./model.js";
-import { pmapForEach, pmapSet, pmapValues } from "./pmap.js";
+import { pmapForEach, pmapGet, pmapSet, pmapValues } from "./pmap.js";
 
 /** RESUME.md §2: at most this many proposals in one establish-request (the codec's bound). */
 export const MAX_PROPOSALS = 16;
@@ -47,26 +47,39 @@ const fmix = (x: number): number => {
   return h >>> 0;
 };
 
-/** MurmurHash3's 32-bit mixing over UTF-16 code units. */
-const hash32 = (text: string, seed: number): number => {
-  let h = seed;
+/** Mixes one text into four MurmurHash3-style 32-bit lanes (one seed each) in one pass. */
+const addText = (sums: number[], text: string): void => {
+  let h0: number = SEEDS[0];
+  let h1: number = SEEDS[1];
+  let h2: number = SEEDS[2];
+  let h3: number = SEEDS[3];
   for (let i = 0; i < text.length; i++) {
     let k = Math.imul(text.charCodeAt(i), 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h0 ^= k;
+    h0 = (Math.imul((h0 << 13) | (h0 >>> 19), 5) + 0xe6546b64) | 0;
+    h1 ^= Math.imul(k, 0x2c1b3c6d);
+    h1 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0x297a2d39) | 0;
+    h2 ^= Math.imul(k, 0x297a2d39);
+    h2 = (Math.imul((h2 << 13) | (h2 >>> 19), 5) + 0x1b873593) | 0;
+    h3 ^= Math.imul(k, 0x5bd1e995);
+    h3 = (Math.imul((h3 << 13) | (h3 >>> 19), 5) + 0xcc9e2d51) | 0;
   }
-  return fmix(h ^ text.length);
+  sums[0] = ((sums[0] ?? 0) + fmix(h0 ^ text.length)) >>> 0;
+  sums[1] = ((sums[1] ?? 0) + fmix(h1 ^ text.length)) >>> 0;
+  sums[2] = ((sums[2] ?? 0) + fmix(h2 ^ text.length)) >>> 0;
+  sums[3] = ((sums[3] ?? 0) + fmix(h3 ^ text.length)) >>> 0;
 };
 
 /** `len:docId` then the non-zero entries sorted by peer: one text per (doc, version). */
 const canonical = (docId: DocId, version: VersionVector): string => {
-  const keys = Object.keys(version)
-    .filter((k) => (version[k] ?? 0) > 0)
-    .sort();
   let out = `${docId.length}:${docId}`;
-  for (const k of keys) out += `|${k}=${version[k]}`;
+  const keys = Object.keys(version);
+  if (keys.length > 1) keys.sort();
+  for (const k of keys) {
+    const n = version[k] ?? 0;
+    if (n > 0) out += `|${k}=${n}`;
+  }
   return out;
 };
 
@@ -81,14 +94,11 @@ export const recordDigest = (model: Model, peer: PeerState): string => {
   pmapForEach(peer.docs, (state, docId) => {
     if (state.status !== "synced" || state.version === undefined) return;
     if (getDoc(model, docId) === undefined) return;
-    const text = canonical(docId, state.version);
-    for (let lane = 0; lane < 4; lane++) {
-      sums[lane] = ((sums[lane] ?? 0) + hash32(text, SEEDS[lane] ?? 0)) >>> 0;
-    }
+    addText(sums, canonical(docId, state.version));
     count++;
   });
   return sums
-    .map((sum, lane) => fmix((sum ^ Math.imul(count + 1, SEEDS[lane] ?? 0)) >>> 0))
+    .map((sum, lane) => fmix(sum ^ Math.imul(count + 1, SEEDS[lane] ?? 0)))
     .map((n) => n.toString(16).padStart(8, "0"))
     .join("");
 };
@@ -109,21 +119,18 @@ export const proposals = (model: Model): ResumeProposal[] => {
 };
 
 /**
- * RESUME.md §4.3: after an accepted resume the records of unchanged docs were confirmed in this
- * connection, so they count for it (D-1 epochs) as if the peer had just answered for them.
+ * RESUME.md §4.3: after an accepted resume the records of the unchanged docs were confirmed in
+ * this connection, so they count for it (D-1 epochs) as if the peer had just answered for them.
  */
-export const confirmUnchanged = (ctx: Ctx, peerId: string): void => {
+export const confirmUnchanged = (ctx: Ctx, peerId: string, docIds: readonly DocId[]): void => {
   const peer = getPeer(ctx.model, peerId);
-  if (peer === undefined) return;
-  const confirmed: [DocId, PeerDocState][] = [];
-  pmapForEach(peer.docs, (state, docId) => {
-    const doc = getDoc(ctx.model, docId);
-    if (state.epoch !== peer.epoch && doc !== undefined && unchanged(doc, state)) {
-      confirmed.push([docId, { ...state, epoch: peer.epoch }]);
-    }
-  });
-  if (confirmed.length === 0) return;
+  if (peer === undefined || docIds.length === 0) return;
   let docs = peer.docs;
-  for (const [docId, state] of confirmed) docs = pmapSet(docs, docId, state);
+  for (const docId of docIds) {
+    const state = pmapGet(docs, docId);
+    if (state !== undefined && state.epoch !== peer.epoch) {
+      docs = pmapSet(docs, docId, { ...state, epoch: peer.epoch });
+    }
+  }
   ctx.model = setPeer(ctx.model, { ...peer, docs });
 };
