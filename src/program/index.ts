@@ -17,6 +17,8 @@ export {
   type PeerDocState,
   type PeerState,
   type SyncStatus,
+  setPeer,
+  withoutResume,
 } from "./model.js";
 export {
   type DocContext,
@@ -34,5 +36,6 @@ export {
   pmapSet,
   pmapValues,
 } from "./pmap.js";
+export { recordDigest } from "./resume.js";
 export { isSyncedWith, type ReadyState, type ReadyStatus, readyStates } from "./readiness.js";
 export { type Step, update } from "./update.js";
