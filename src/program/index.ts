@@ -36,6 +36,6 @@ export {
   pmapSet,
   pmapValues,
 } from "./pmap.js";
-export { recordDigest } from "./resume.js";
 export { isSyncedWith, type ReadyState, type ReadyStatus, readyStates } from "./readiness.js";
+export { recordDigest } from "./resume.js";
 export { type Step, update } from "./update.js";
