@@ -5,7 +5,6 @@ import type {
   ChannelId,
   ChannelKind,
   ChannelMsg,
-  DocId,
   EstablishRequestMsg,
   EstablishResponseMsg,
   Identity,
@@ -27,7 +26,7 @@ import {
   setPeer,
 } from "./model.js";
 import { emptyPMap, pmapForEach, pmapRemove } from "./pmap.js";
-import { carriesResume, confirmUnchanged, proposals, recordDigest, unchanged } from "./resume.js";
+import { awaitAnswers, carriesResume, proposals, recordDigest, unchanged } from "./resume.js";
 import { releaseDeferred, waitingDocs } from "./storage-first.js";
 
 /** §6.1: register; nothing is sent until `establish-channel`. */
@@ -126,6 +125,7 @@ const bindChannel = (
   ctx: Ctx,
   channel: Channel,
   identity: Identity,
+  resumed = false,
 ): { known: boolean; peer: PeerState; channel: Channel } => {
   // N-20: a re-establishment on a channel bound to another peer first unbinds it.
   if (channel.state === "established" && channel.peerId !== identity.peerId) {
@@ -149,7 +149,8 @@ const bindChannel = (
         ...base,
         channels: [...base.channels, channel.channelId].sort((a, b) => a - b),
         // D-1: a new connection epoch makes earlier statuses count as pending for readiness.
-        epoch: base.channels.length === 0 ? base.epoch + 1 : base.epoch,
+        // RESUME.md §4.3: a resumed connection continues the epoch its records were made in.
+        epoch: base.channels.length === 0 && !resumed ? base.epoch + 1 : base.epoch,
       };
   ctx.model = setPeer(ctx.model, peer);
   return { known, peer, channel: bound };
@@ -186,6 +187,9 @@ const broadcastHandshakePresence = (
   });
 };
 
+const changedFor = (peer: PeerState, doc: DocState): boolean =>
+  !unchanged(doc, getPeerDoc(peer, doc.docId));
+
 /**
  * RESUME.md §5 step 2: the responder accepts a resume only when the peer resumes the session our
  * records of it were made in, has no other live channel, proposes to our session, and its digest
@@ -216,7 +220,7 @@ export const handleEstablishRequest = (
   // peer never sees it), and only when we have a session ourselves.
   const request = carriesResume(ctx.model, channel.kind) ? message.resume : undefined;
   const resumed = request !== undefined && responderAccepts(ctx, channel, before, request);
-  const { peer, channel: bound } = bindChannel(ctx, channel, message.identity);
+  const { peer, channel: bound } = bindChannel(ctx, channel, message.identity, resumed);
   if (request !== undefined) {
     ctx.model = setPeer(ctx.model, { ...peer, resume: { session: request.session } });
   }
@@ -234,14 +238,9 @@ export const handleEstablishRequest = (
           },
   });
   if (resumed) {
-    // RESUME.md §5 step 3: offer only what changed; the rest is confirmed for this connection.
-    const same: DocId[] = [];
-    const offered = docsToOffer(ctx, peer, bound, (doc) => {
-      if (unchanged(doc, getPeerDoc(peer, doc.docId))) same.push(doc.docId);
-      else return true;
-      return false;
-    });
-    confirmUnchanged(ctx, peer.identity.peerId, same);
+    // RESUME.md §5 step 3: offer only what changed; those await the peer's answer (§4.3).
+    const offered = docsToOffer(ctx, peer, bound, (doc) => changedFor(peer, doc));
+    awaitAnswers(ctx, peer.identity.peerId, offered);
     for (const doc of offered) requestSync(ctx, channelId, doc.docId, doc.version, true);
     broadcastHandshakePresence(ctx, peer, bound, offered);
     return;
@@ -290,7 +289,11 @@ export const handleEstablishResponse = (
   const resumed =
     answer?.accepted === true && initiatorAccepts(ctx, channel, before, answer.session);
   const { proposed: _sent, ...unproposed } = channel;
-  const { known, peer: bound0, channel: bound } = bindChannel(ctx, unproposed, message.identity);
+  const {
+    known,
+    peer: bound0,
+    channel: bound,
+  } = bindChannel(ctx, unproposed, message.identity, resumed);
   // RESUME.md §5 step 4: remember the responder's session for the next handshake.
   const { resume: _old, ...plain } = bound0;
   const peer: PeerState =
@@ -305,14 +308,13 @@ export const handleEstablishResponse = (
   if (resumed) {
     // RESUME.md §5 step 4: request what changed on our side; not offered means unchanged, so
     // nothing waits for verification. Presence goes for these and the peer's subscriptions.
-    const same: DocId[] = [];
-    const chosen = docsToOffer(ctx, peer, bound, (doc) => {
-      const state = getPeerDoc(peer, doc.docId);
-      if (unchanged(doc, state)) same.push(doc.docId);
-      else return state?.status !== "absent";
-      return false;
-    });
-    confirmUnchanged(ctx, peer.identity.peerId, same);
+    const chosen = docsToOffer(
+      ctx,
+      peer,
+      bound,
+      (doc) => changedFor(peer, doc) && getPeerDoc(peer, doc.docId)?.status !== "absent",
+    );
+    awaitAnswers(ctx, peer.identity.peerId, chosen);
     const withPresence = bound.kind !== "storage";
     for (const doc of chosen) {
       requestSync(ctx, channelId, doc.docId, doc.version, true, withPresence);

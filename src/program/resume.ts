@@ -4,8 +4,8 @@
  * session comes in with `init`, the digest is computed here from the model.
  */
 import type { ChannelKind, DocId, ResumeProposal } from "../protocol/messages.js";
-import { type VersionVector, versionsEqual } from "../protocol/version-vector.js";
-import type { Ctx } from "./context.js";
+import type { VersionVector } from "../protocol/version-vector.js";
+import { type Ctx, setStatus } from "./context.js";
 import {
   type DocState,
   getDoc,
@@ -13,9 +13,8 @@ import {
   type Model,
   type PeerDocState,
   type PeerState,
-  setPeer,
 } from "./model.js";
-import { pmapForEach, pmapGet, pmapSet, pmapValues } from "./pmap.js";
+import { pmapForEach, pmapGet, pmapValues } from "./pmap.js";
 
 /** RESUME.md §2: at most this many proposals in one establish-request (the codec's bound). */
 export const MAX_PROPOSALS = 16;
@@ -31,7 +30,20 @@ export const carriesResume = (model: Model, kind: ChannelKind): boolean =>
 export const unchanged = (doc: DocState, state: PeerDocState | undefined): boolean =>
   state?.status === "synced" &&
   state.version !== undefined &&
-  versionsEqual(state.version, doc.version);
+  sameVersion(state.version, doc.version);
+
+/** `versionsEqual` without the ordering work: run for every document at each resume. */
+const sameVersion = (a: VersionVector, b: VersionVector): boolean => {
+  let entries = 0;
+  for (const key in a) {
+    const x = a[key] ?? 0;
+    if (x === 0) continue;
+    if (b[key] !== x) return false;
+    entries++;
+  }
+  for (const key in b) if ((b[key] ?? 0) > 0) entries--;
+  return entries === 0;
+};
 
 // ── The digest (RESUME.md §4.2) ─────────────────────────────────────────────────────────────
 
@@ -83,12 +95,7 @@ const canonical = (docId: DocId, version: VersionVector): string => {
   return out;
 };
 
-/**
- * RESUME.md §4.2: a 128-bit digest of the `synced` records we keep of `peer` for documents we
- * hold. Both ends compute it over their records of each other; equal digests mean the records
- * agree, so nothing sent before the connection dropped was lost on the way.
- */
-export const recordDigest = (model: Model, peer: PeerState): string => {
+const computeDigest = (model: Model, peer: PeerState): string => {
   const sums = [0, 0, 0, 0];
   let count = 0;
   pmapForEach(peer.docs, (state, docId) => {
@@ -101,6 +108,26 @@ export const recordDigest = (model: Model, peer: PeerState): string => {
     .map((sum, lane) => fmix(sum ^ Math.imul(count + 1, SEEDS[lane] ?? 0)))
     .map((n) => n.toString(16).padStart(8, "0"))
     .join("");
+};
+
+/**
+ * Digests already computed, by the (immutable) peer record and document map they were computed
+ * from: the initiator checks its proposal again when the answer comes, usually over the same
+ * objects. A cache of a pure function, invisible to callers.
+ */
+const digests = new WeakMap<PeerState, { documents: Model["documents"]; digest: string }>();
+
+/**
+ * RESUME.md §4.2: a 128-bit digest of the `synced` records we keep of `peer` for documents we
+ * hold. Both ends compute it over their records of each other; equal digests mean the records
+ * agree, so nothing sent before the connection dropped was lost on the way.
+ */
+export const recordDigest = (model: Model, peer: PeerState): string => {
+  const known = digests.get(peer);
+  if (known !== undefined && known.documents === model.documents) return known.digest;
+  const digest = computeDigest(model, peer);
+  digests.set(peer, { documents: model.documents, digest });
+  return digest;
 };
 
 /**
@@ -119,18 +146,15 @@ export const proposals = (model: Model): ResumeProposal[] => {
 };
 
 /**
- * RESUME.md §4.3: after an accepted resume the records of the unchanged docs were confirmed in
- * this connection, so they count for it (D-1 epochs) as if the peer had just answered for them.
+ * RESUME.md §4.3: a resumed connection keeps the peer's epoch, so the records of unchanged docs
+ * stay current; the docs offered or requested now count as pending until the peer answers (its
+ * version stays the lower bound for deltas, as in D-1).
  */
-export const confirmUnchanged = (ctx: Ctx, peerId: string, docIds: readonly DocId[]): void => {
-  const peer = getPeer(ctx.model, peerId);
-  if (peer === undefined || docIds.length === 0) return;
-  let docs = peer.docs;
-  for (const docId of docIds) {
-    const state = pmapGet(docs, docId);
-    if (state !== undefined && state.epoch !== peer.epoch) {
-      docs = pmapSet(docs, docId, { ...state, epoch: peer.epoch });
+export const awaitAnswers = (ctx: Ctx, peerId: string, docs: readonly DocState[]): void => {
+  for (const doc of docs) {
+    const state = getPeer(ctx.model, peerId)?.docs;
+    if (state !== undefined && pmapGet(state, doc.docId) !== undefined) {
+      setStatus(ctx, peerId, doc.docId, "pending");
     }
   }
-  ctx.model = setPeer(ctx.model, { ...peer, docs });
 };
