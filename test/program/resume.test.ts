@@ -30,8 +30,10 @@ import {
   fold,
   given,
   localChange,
+  permissions,
   received,
   self,
+  syncRequest,
   syncResponse,
   upToDate,
   withDoc,
@@ -144,6 +146,30 @@ describe("resume, responder side (RESUME.md §5 step 2–3)", () => {
     expect(alicePeer(forgot).resume).toBeUndefined();
     const [, commands] = fold(forgot, [channelAdded(3), received(3, resumeFrom(forgot))]);
     expect(sent(commands)[0]).toMatchObject({ resume: { accepted: false } });
+  });
+
+  it("refused when access to a doc was revoked while apart (enforceVisibility drops the record)", () => {
+    const exchanges = Object.entries(V).flatMap(([docId, v]) => [
+      received(1, syncRequest(docId, v, false)),
+      received(1, syncResponse(docId, upToDate(v))),
+    ]);
+    const before = given(node(), [
+      channelAdded(1),
+      received(1, request({ session: THEIRS })),
+      ...exchanges,
+      channelRemoved(1),
+    ]);
+    const strict = permissions({ enforceVisibility: true, visibility: (doc) => doc.id !== "a" });
+    const [model, commands] = fold(
+      before,
+      [channelAdded(2), received(2, resumeFrom(before))],
+      strict,
+    );
+    expect(sent(commands).find((m) => m.type === "channel/establish-response")).toMatchObject({
+      resume: { accepted: false },
+    });
+    expect(offers(commands)).toEqual(["b", "c"]);
+    expect(getPeerDoc(alicePeer(model), "a")?.status).toBe("unknown");
   });
 
   it("refused when a change we sent may not have arrived: the records no longer agree", () => {
