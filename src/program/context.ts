@@ -17,6 +17,7 @@ import {
   type PeerState,
   setDoc,
   setPeer,
+  withoutResume,
 } from "./model.js";
 import type { DocContext, PeerContext, Permissions } from "./permissions.js";
 import { peerContext } from "./permissions.js";
@@ -224,6 +225,7 @@ export const requireDoc = (ctx: Ctx, docId: DocId): DocState | undefined =>
 export const forgetPeerDoc = (ctx: Ctx, peerId: PeerId, docId: DocId): void => {
   const peer = getPeer(ctx.model, peerId);
   if (peer === undefined || pmapGet(peer.docs, docId) === undefined) return;
-  ctx.model = setPeer(ctx.model, { ...peer, docs: pmapRemove(peer.docs, docId) });
+  // docs/RESUME.md §4: a dropped record ends the peer's resumable session.
+  ctx.model = setPeer(ctx.model, withoutResume({ ...peer, docs: pmapRemove(peer.docs, docId) }));
   removeSubscriber(ctx, peerId, docId);
 };

@@ -30,6 +30,8 @@ import {
   getPeer,
   type PeerDocState,
   type PeerState,
+  setPeer,
+  withoutResume,
 } from "./model.js";
 import { isJudged } from "./permissions.js";
 import { pmapForEach, pmapGet } from "./pmap.js";
@@ -89,12 +91,14 @@ export const admit = (ctx: Ctx, from: From, message: BatchableMsg): BatchableMsg
 
 /** Drops a subscription (and the peer's sync record), keeping the subscriber index in step. */
 const revoke = (ctx: Ctx, peerId: PeerId, docId: DocId): void => {
-  updatePeerDoc(ctx, peerId, docId, (old) => ({
+  const peer = updatePeerDoc(ctx, peerId, docId, (old) => ({
     subscribed: false,
     status: "unknown",
     epoch: old.epoch,
     refused: true,
   }));
+  // docs/RESUME.md §4: the record is dropped, so the next handshake with this peer is full.
+  if (peer !== undefined) ctx.model = setPeer(ctx.model, withoutResume(peer));
   removeSubscriber(ctx, peerId, docId);
 };
 

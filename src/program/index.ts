@@ -18,6 +18,8 @@ export {
   type PeerDocState,
   type PeerState,
   type SyncStatus,
+  setPeer,
+  withoutResume,
 } from "./model.js";
 export {
   type DocContext,
@@ -36,4 +38,5 @@ export {
   pmapValues,
 } from "./pmap.js";
 export { isSyncedWith, type ReadyState, type ReadyStatus, readyStates } from "./readiness.js";
+export { recordDigest } from "./resume.js";
 export { type Step, update } from "./update.js";

@@ -10,7 +10,15 @@
 import type { DocId } from "../protocol/messages.js";
 import { compareVersions, type VersionVector } from "../protocol/version-vector.js";
 import { type Ctx, emit, removeDoc } from "./context.js";
-import { getChannel, getDoc, getPeer, type Model, type PeerState, setPeer } from "./model.js";
+import {
+  getChannel,
+  getDoc,
+  getPeer,
+  type Model,
+  type PeerState,
+  setPeer,
+  withoutResume,
+} from "./model.js";
 import { pmapForEach, pmapGet, pmapRemove } from "./pmap.js";
 
 /**
@@ -77,7 +85,8 @@ export const handleDocEvict = (ctx: Ctx, docId: DocId): void => {
     if (pmapGet(peer.docs, docId) !== undefined) touched.push(peer);
   });
   for (const peer of touched) {
-    ctx.model = setPeer(ctx.model, { ...peer, docs: pmapRemove(peer.docs, docId) });
+    // Its records changed under it: a resume (docs/RESUME.md) must not skip this doc.
+    ctx.model = setPeer(ctx.model, withoutResume({ ...peer, docs: pmapRemove(peer.docs, docId) }));
   }
   emit(ctx, { type: "evict-doc", docId });
   emit(ctx, { type: "emit", event: { type: "doc-evicted", docId } });

@@ -5,7 +5,14 @@
  * Maps are persistent (`pmap.ts`) so that handling an input copies only the records it touches.
  * Records that the protocol visits "in creation order" carry a `seq` from `model.nextSeq`.
  */
-import type { ChannelId, ChannelKind, DocId, Identity, PeerId } from "../protocol/messages.js";
+import type {
+  ChannelId,
+  ChannelKind,
+  DocId,
+  Identity,
+  PeerId,
+  ResumeProposal,
+} from "../protocol/messages.js";
 import type { VersionVector } from "../protocol/version-vector.js";
 import { emptyPMap, type PMap, pmapGet, pmapSet } from "./pmap.js";
 
@@ -57,6 +64,8 @@ export interface Channel {
    * its handshake offers: any it did not offer is requested then.
    */
   readonly verify?: readonly DocId[];
+  /** The resume proposals our establish-request carried on this channel (docs/RESUME.md §5). */
+  readonly proposed?: readonly ResumeProposal[];
 }
 
 export type SyncStatus = "unknown" | "pending" | "synced" | "absent";
@@ -90,6 +99,13 @@ export interface PeerState {
   /** Incremented each time the peer goes from no channel to one. */
   readonly epoch: number;
   readonly docs: PMap<PeerDocState>;
+  /**
+   * docs/RESUME.md §4: the peer's session, recorded at a handshake that presented one, while we
+   * still hold every record of it made since. Whatever drops a record of this peer (a forgotten
+   * or revoked doc, eviction) must clear it with `withoutResume`; then the next handshake with
+   * this peer is a full one.
+   */
+  readonly resume?: { readonly session: string };
 }
 
 export interface Model {
@@ -103,10 +119,17 @@ export interface Model {
   /** docIds with storage-first state, so channel removal need not scan every document. */
   readonly waiting: PMap<true>;
   readonly nextSeq: number;
+  /**
+   * Our resume session (docs/RESUME.md §1): fresh for every model, never reused. Without one
+   * the node neither offers nor accepts a resume, and its handshakes are the spec's.
+   */
+  readonly session?: string;
 }
 
 export interface InitOptions {
   readonly identity: Identity;
+  /** Enables the resume extension (docs/RESUME.md); the caller draws it at random. */
+  readonly session?: string;
 }
 
 /** The empty model of a node with the given identity. Validate the identity before (identity.ts). */
@@ -118,6 +141,7 @@ export const init = (options: InitOptions): Model => ({
   subscribers: emptyPMap(),
   waiting: emptyPMap(),
   nextSeq: 1,
+  ...(options.session === undefined ? {} : { session: options.session }),
 });
 
 export const getDoc = (model: Model, docId: DocId): DocState | undefined =>
@@ -156,4 +180,14 @@ export const peerOfChannel = (
   if (channel?.state !== "established" || channel.peerId === undefined) return undefined;
   const peer = getPeer(model, channel.peerId);
   return peer === undefined ? undefined : { channel, peer };
+};
+
+/**
+ * docs/RESUME.md §4: the peer without its resume session. Call it whenever a record of the peer
+ * is dropped (`PeerState.docs` loses or resets an entry), e.g. when evicting a document.
+ */
+export const withoutResume = (peer: PeerState): PeerState => {
+  if (peer.resume === undefined) return peer;
+  const { resume: _dropped, ...rest } = peer;
+  return rest;
 };

@@ -33,13 +33,34 @@ export type SyncTransmission =
   | { readonly type: "update"; readonly data: Uint8Array; readonly version: VersionVector }
   | { readonly type: "unavailable" };
 
+/**
+ * The resume extension (docs/RESUME.md), loro-rx only: other peers ignore the field. `known`
+ * holds one proposal per peer the sender could resume with, keyed by that peer's session.
+ */
+export interface ResumeProposal {
+  readonly session: string;
+  readonly digest: string;
+}
+export interface ResumeRequest {
+  readonly session: string;
+  readonly known?: readonly ResumeProposal[];
+}
+export interface ResumeAnswer {
+  readonly session: string;
+  readonly accepted: boolean;
+}
+
 export interface EstablishRequestMsg {
   readonly type: "channel/establish-request";
   readonly identity: Identity;
+  /** RESUME.md §2; never sent on storage channels. */
+  readonly resume?: ResumeRequest;
 }
 export interface EstablishResponseMsg {
   readonly type: "channel/establish-response";
   readonly identity: Identity;
+  /** RESUME.md §2; only in answer to a request that carried `resume`. */
+  readonly resume?: ResumeAnswer;
 }
 export interface SyncRequestMsg {
   readonly type: "channel/sync-request";

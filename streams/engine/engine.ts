@@ -105,6 +105,11 @@ export interface EngineOptions {
    * version. A hub passes its fsync-confirmed durable version (`hub/durability.ts`).
    */
   readonly isDurable?: (docId: DocId, version: VersionVector) => boolean;
+  /**
+   * The resume extension (docs/RESUME.md): reconnections between loro-rx peers exchange only the
+   * documents that changed. Default on; `false` keeps every handshake as the spec's.
+   */
+  readonly resume?: boolean;
 }
 
 export interface Engine {
@@ -135,6 +140,12 @@ export interface Engine {
   readonly closed: boolean;
 }
 
+/** 64 random bits, hex (docs/RESUME.md §1). */
+const newSession = (): string =>
+  Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) =>
+    b.toString(16).padStart(2, "0"),
+  ).join("");
+
 export const HEARTBEAT_MS = 10_000;
 export const DOC_IDLE_MS = 60_000;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -146,7 +157,9 @@ export const createEngine = (options: EngineOptions): Engine => {
   const events$ = new Subject<EngineEvent>();
   const inputs$ = new Subject<Input>();
   const commands$ = new Subject<Command>();
-  const initial = init({ identity });
+  // docs/RESUME.md §1: a fresh random session per engine.
+  const initial =
+    options.resume === false ? init({ identity }) : init({ identity, session: newSession() });
   const model$ = new BehaviorSubject<Model>(initial);
   const transitions$ = new Subject<Transition>();
   let closed = false;

@@ -4,7 +4,7 @@
  *
  * ```
  * engine.inputs$ ──recordInputs(log)──▶ (unchanged)      log = [a, b, c]
- * replay(log, { identity })  ≡  update(update(update(init, a), b), c)
+ * replay(log, { identity, session })  ≡  update(update(update(init, a), b), c)
  * ```
  */
 import { type MonoTypeOperatorFunction, tap } from "rxjs";
@@ -22,11 +22,17 @@ export interface ReplayOptions {
   readonly identity: Identity;
   /** The same (deterministic) predicates the recorded engine used. */
   readonly permissions?: Permissions;
+  /** The recorded engine's resume session (`engine.model().session`, docs/RESUME.md §1). */
+  readonly session?: string;
 }
 
 /** Folds recorded inputs from the empty model. */
 export const replay = (inputs: Iterable<Input>, options: ReplayOptions): Model => {
-  let model = init({ identity: options.identity });
+  let model = init(
+    options.session === undefined
+      ? { identity: options.identity }
+      : { identity: options.identity, session: options.session },
+  );
   for (const input of inputs) model = update(model, input, options.permissions)[0];
   return model;
 };

@@ -18,9 +18,11 @@ const version = (v: VersionVector): string => {
 
 const describe = (m: ChannelMsg): string => {
   switch (m.type) {
+    // docs/RESUME.md: a proposal or an acceptance is marked; the bare session is not.
     case "channel/establish-request":
+      return `establish-request(${m.identity.peerId}${(m.resume?.known?.length ?? 0) > 0 ? ", resume?" : ""})`;
     case "channel/establish-response":
-      return `${m.type.slice(8)}(${m.identity.peerId})`;
+      return `establish-response(${m.identity.peerId}${m.resume?.accepted === true ? ", resumed" : ""})`;
     case "channel/sync-request":
       return `sync-request(${m.docId}, ${version(m.requesterDocVersion)}, ${m.bidirectional ? "bidi" : "once"}${m.ephemeral ? ", +presence" : ""})`;
     case "channel/sync-response":

@@ -184,7 +184,11 @@ describe("the engine's lifecycle and its defences", () => {
     await eventually("quiet", () => net.inFlight() === 0);
     await nextTurn();
 
-    const rebuilt = replay(log, { identity: hub.identity });
+    const session = hub.engine.model().session;
+    const rebuilt = replay(
+      log,
+      session === undefined ? { identity: hub.identity } : { identity: hub.identity, session },
+    );
     expect(rebuilt).toEqual(hub.engine.model());
     expect(JSON.stringify(rebuilt)).toBe(JSON.stringify(hub.engine.model()));
     for (const repo of [hub, ...spokes]) await repo.close();

@@ -25,19 +25,28 @@ import {
   withDefault,
 } from "./combinators.js";
 import { BooleanC, DocIdC, NonNegativeIntC, VersionVectorC } from "./primitives.js";
-import { IdentityC, PresenceListC, SyncTransmissionC } from "./structures.js";
+import {
+  IdentityC,
+  PresenceListC,
+  ResumeAnswerC,
+  ResumeRequestC,
+  SyncTransmissionC,
+} from "./structures.js";
 
 const DocIdListC = arrayOf("array of non-empty strings", DocIdC);
 
-export const EstablishRequestC: Codec<EstablishRequestMsg> = struct("message object", {
-  type: literal("channel/establish-request"),
-  identity: IdentityC,
-});
+/** `resume` is the loro-rx extension of docs/RESUME.md (an optional field, §4.15 tolerance). */
+export const EstablishRequestC: Codec<EstablishRequestMsg> = structWith(
+  "message object",
+  { type: literal("channel/establish-request"), identity: IdentityC },
+  { resume: ResumeRequestC },
+);
 
-export const EstablishResponseC: Codec<EstablishResponseMsg> = struct("message object", {
-  type: literal("channel/establish-response"),
-  identity: IdentityC,
-});
+export const EstablishResponseC: Codec<EstablishResponseMsg> = structWith(
+  "message object",
+  { type: literal("channel/establish-response"), identity: IdentityC },
+  { resume: ResumeAnswerC },
+);
 
 /**
  * `bidirectional` left out, `undefined` or `null` reads as `true` (spec §4.5, §15.1). The

@@ -40,6 +40,10 @@ export const NameC: Codec<string> = string("string", 0, MAX_NAME_LENGTH);
  */
 export const NamespaceC: Codec<string> = string("string", 0, MAX_NAMESPACE_LENGTH);
 
+/** Resume sessions and digests (docs/RESUME.md): short opaque tokens. */
+export const MAX_TOKEN_LENGTH = 64;
+export const TokenC: Codec<string> = string("non-empty string", 1, MAX_TOKEN_LENGTH);
+
 export const BooleanC: Codec<boolean> = codec("boolean", (u, c) =>
   typeof u === "boolean" ? t.success(u) : t.failure(u, c),
 );

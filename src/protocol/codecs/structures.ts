@@ -1,8 +1,17 @@
 /** Codecs for the structures shared by several messages (spec §4.2). */
-import type { Identity, PresenceEntry, SyncTransmission } from "../messages.js";
+import * as t from "io-ts";
+import type {
+  Identity,
+  PresenceEntry,
+  ResumeAnswer,
+  ResumeProposal,
+  ResumeRequest,
+  SyncTransmission,
+} from "../messages.js";
 import {
   arrayOf,
   type Codec,
+  codec,
   type Decoder,
   literal,
   oneOf,
@@ -11,7 +20,16 @@ import {
   taggedUnion,
   withDefault,
 } from "./combinators.js";
-import { BytesC, NameC, NamespaceC, PeerIdC, PeerTypeC, VersionVectorC } from "./primitives.js";
+import {
+  BooleanC,
+  BytesC,
+  NameC,
+  NamespaceC,
+  PeerIdC,
+  PeerTypeC,
+  TokenC,
+  VersionVectorC,
+} from "./primitives.js";
 
 /**
  * `type` defaults to "user" as the application-side default does (spec §2.1), but only when it
@@ -65,3 +83,31 @@ export const SyncTransmissionC: Codec<SyncTransmission> = taggedUnion(
   oneOf(TRANSMISSION_TYPES),
   transmissionMembers,
 );
+
+/** A sender proposes to resume with a bounded number of peers (docs/RESUME.md §2). */
+export const MAX_RESUME_PROPOSALS = 16;
+
+const ResumeProposalC: Codec<ResumeProposal> = struct("resume proposal object", {
+  session: TokenC,
+  digest: TokenC,
+});
+
+const ResumeProposalsC: Codec<readonly ResumeProposal[]> = (() => {
+  const list = arrayOf("array of resume proposals", ResumeProposalC);
+  return codec<readonly ResumeProposal[]>(list.name, (u, c) =>
+    Array.isArray(u) && u.length > MAX_RESUME_PROPOSALS
+      ? t.failure(u, c, `at most ${MAX_RESUME_PROPOSALS} resume proposals`)
+      : list.validate(u, c),
+  );
+})();
+
+export const ResumeRequestC: Codec<ResumeRequest> = structWith(
+  "resume object",
+  { session: TokenC },
+  { known: ResumeProposalsC },
+);
+
+export const ResumeAnswerC: Codec<ResumeAnswer> = struct("resume object", {
+  session: TokenC,
+  accepted: BooleanC,
+});

@@ -91,6 +91,29 @@ const transmission = (u: unknown): unknown => {
   return out;
 };
 
+/**
+ * The resume extension (docs/RESUME.md §3): `rs` → `{s, k?: [{s, d}]}` in a request, `{s, a}` in
+ * a response. The reference decoder reads keys by name, so it never sees `rs`.
+ */
+const resume = (u: unknown): unknown => {
+  if (!isMap(u)) return u;
+  const out: Fields = {};
+  copy(out, "session", u, "s");
+  copy(out, "known", u, "k", (k) =>
+    Array.isArray(k)
+      ? k.map((p: unknown) => {
+          if (!isMap(p)) return p;
+          const proposal: Fields = {};
+          copy(proposal, "session", p, "s");
+          copy(proposal, "digest", p, "d");
+          return proposal;
+        })
+      : k,
+  );
+  copy(out, "accepted", u, "a");
+  return out;
+};
+
 const message = (u: unknown, depth: number): DecodedMsg => {
   if (!isMap(u)) throw new Rejected(decodeError("invalid_cbor", "a message is not a CBOR map"));
   const type = TYPE_BY_CODE.get(u.t);
@@ -108,6 +131,7 @@ const message = (u: unknown, depth: number): DecodedMsg => {
       // `undefined` is absent, as in the JSON encoding.
       if (u.y !== undefined) identity.type = u.y;
       out.identity = identity;
+      copy(out, "resume", u, "rs", resume);
       break;
     }
     case "channel/sync-request":

@@ -84,6 +84,26 @@ const identity = (u: unknown): unknown => {
   return out;
 };
 
+/** docs/RESUME.md §3: `resume` keeps only its own keys. */
+const resume = (u: unknown): unknown => {
+  if (!isObject(u)) return u;
+  const out: Fields = {};
+  copy(out, u, "session");
+  copy(out, u, "known", (k) =>
+    Array.isArray(k)
+      ? k.map((p: unknown) => {
+          if (!isObject(p)) return p;
+          const proposal: Fields = {};
+          copy(proposal, p, "session");
+          copy(proposal, p, "digest");
+          return proposal;
+        })
+      : k,
+  );
+  copy(out, u, "accepted");
+  return out;
+};
+
 const message = (u: unknown, depth: number): DecodedMsg => {
   if (!isObject(u))
     throw new Rejected(decodeError("invalid_json", "a message is not a JSON object"));
@@ -98,6 +118,7 @@ const message = (u: unknown, depth: number): DecodedMsg => {
     case "channel/establish-request":
     case "channel/establish-response":
       copy(out, u, "identity", identity);
+      copy(out, u, "resume", resume);
       break;
     case "channel/sync-request":
       copy(out, u, "docId");

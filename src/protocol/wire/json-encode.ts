@@ -4,7 +4,14 @@
  * byte; absent optional fields and empty presence lists are left out.
  */
 import { type Either, left, right } from "fp-ts/lib/Either.js";
-import type { ChannelMsg, Identity, PresenceEntry, SyncTransmission } from "../messages.js";
+import type {
+  ChannelMsg,
+  Identity,
+  PresenceEntry,
+  ResumeAnswer,
+  ResumeRequest,
+  SyncTransmission,
+} from "../messages.js";
 import type { VersionVector } from "../version-vector.js";
 import { encodeBase64 } from "./base64.js";
 import { isBytes } from "./bytes.js";
@@ -41,6 +48,17 @@ const identity = (id: Identity): JsonObject => {
   return out;
 };
 
+/** docs/RESUME.md §3. */
+const resumeJson = (rs: ResumeRequest | ResumeAnswer): JsonObject => {
+  if ("accepted" in rs) return { session: rs.session, accepted: rs.accepted };
+  return rs.known === undefined
+    ? { session: rs.session }
+    : {
+        session: rs.session,
+        known: rs.known.map((p) => ({ session: p.session, digest: p.digest })),
+      };
+};
+
 const presence = (entries: readonly PresenceEntry[]): JsonObject[] =>
   entries.map((e) => ({
     peerId: e.peerId,
@@ -72,7 +90,9 @@ const message = (msg: ChannelMsg): JsonObject => {
   switch (msg.type) {
     case "channel/establish-request":
     case "channel/establish-response":
-      return { type: msg.type, identity: identity(msg.identity) };
+      return msg.resume === undefined
+        ? { type: msg.type, identity: identity(msg.identity) }
+        : { type: msg.type, identity: identity(msg.identity), resume: resumeJson(msg.resume) };
     case "channel/sync-request": {
       const out: JsonObject = {
         type: msg.type,

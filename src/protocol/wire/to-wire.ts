@@ -3,7 +3,14 @@
  * (so the worked examples come out byte for byte), absent optional keys left out.
  */
 import { type Either, isLeft, left, right } from "fp-ts/lib/Either.js";
-import type { ChannelMsg, Identity, PresenceEntry, SyncTransmission } from "../messages.js";
+import type {
+  ChannelMsg,
+  EstablishRequestMsg,
+  EstablishResponseMsg,
+  Identity,
+  PresenceEntry,
+  SyncTransmission,
+} from "../messages.js";
 import type { VersionVector } from "../version-vector.js";
 import { isBytes, plainBytes } from "./bytes.js";
 import { MESSAGE_CODES, TRANSMISSION_CODES } from "./constants.js";
@@ -35,6 +42,20 @@ const identity = (code: number, id: Identity): WireMap => {
   return out;
 };
 
+/** docs/RESUME.md §3: the resume extension under `rs`, after the identity's keys. */
+const establishment = (msg: EstablishRequestMsg | EstablishResponseMsg): WireMap => {
+  const out = identity(MESSAGE_CODES[msg.type], msg.identity);
+  const rs = msg.resume;
+  if (rs === undefined) return out;
+  if ("accepted" in rs) out.rs = { s: rs.session, a: rs.accepted };
+  else
+    out.rs =
+      rs.known === undefined
+        ? { s: rs.session }
+        : { s: rs.session, k: rs.known.map((p) => ({ s: p.session, d: p.digest })) };
+  return out;
+};
+
 const presence = (entries: readonly PresenceEntry[]): WireMap[] =>
   entries.map((e) => ({ p: e.peerId, d: bytes(e.data, "presence data"), ns: e.namespace }));
 
@@ -62,7 +83,7 @@ const message = (msg: ChannelMsg): WireMap => {
   switch (msg.type) {
     case "channel/establish-request":
     case "channel/establish-response":
-      return identity(MESSAGE_CODES[msg.type], msg.identity);
+      return establishment(msg);
     case "channel/sync-request": {
       const out: WireMap = {
         t: MESSAGE_CODES[msg.type],

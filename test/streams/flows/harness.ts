@@ -23,7 +23,7 @@ export interface Flow {
   readonly scheduler: TestScheduler;
   readonly log: string[];
   /** A repo whose peerId is its name's position + 1 ("C" and "S" in most flows). */
-  repo(name: string, peerId: string): Repo;
+  repo(name: string, peerId: string, options?: { readonly resume?: boolean }): Repo;
   /** Logs the repo's ready states for `docId` on every change, as `t ready C d: 1:synced 2:…`. */
   watchReady(name: string, repo: Repo, docId: string): void;
   /** Runs virtual time until nothing is scheduled. */
@@ -44,12 +44,13 @@ export const runFlow = (topology: "mesh" | { star: string }, body: (flow: Flow) 
       net,
       scheduler,
       log,
-      repo(name, peerId) {
+      repo(name, peerId, options = {}) {
         const repo = createRepo({
           identity: { peerId, name },
           transports: [net.peer(name)],
           heartbeatMs: 0,
           scheduler,
+          ...options,
         });
         repos.push(repo);
         return repo;
