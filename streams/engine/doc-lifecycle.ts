@@ -5,13 +5,14 @@
  * (`src/program/lifecycle.ts`) re-checks and removes it.
  *
  * ```
- * touch(a) ─ touch(b) ──────── a idle ≥ idleMs: held? re-touch · unstored? re-touch · free → evict(a)
+ * touch(a) ─ touch(b) ─────── a idle ≥ idleMs: held or unstored? forget · not durable? re-touch · free → evict(a)
  * ```
  *
  * One timer, armed for the oldest entry: `lastSeen` is a Map kept in touch order (a touch
  * deletes and re-inserts), so a sweep visits only the entries that are due and stops at the
- * first younger one. A held or not yet durable document is looked at again `idleMs` later.
- * Bound: one entry per document in the model (it goes with the document), one hold count per
+ * first younger one. A document in use leaves the map (what releases it touches it again), so
+ * nothing runs on a timer for it — with a TestScheduler, `flush()` ends. Bound: one entry per
+ * document touched within the last idle time or waiting for durability, one hold count per
  * held document.
  */
 import type { SchedulerLike, Subscription } from "rxjs";
@@ -61,7 +62,8 @@ export const createDocLifecycle = (options: DocLifecycleOptions): DocLifecycle =
   let closed = false;
 
   const touch = (docId: DocId): void => {
-    if (!enabled || closed) return;
+    // A held doc is not tracked: releasing the last hold touches it.
+    if (!enabled || closed || (holds.get(docId) ?? 0) > 0) return;
     lastSeen.delete(docId);
     lastSeen.set(docId, scheduler.now());
     if (timer === undefined && !sweeping) arm();
@@ -77,22 +79,20 @@ export const createDocLifecycle = (options: DocLifecycleOptions): DocLifecycle =
   };
 
   const decide = (docId: DocId): void => {
-    if ((holds.get(docId) ?? 0) > 0) return touch(docId);
+    lastSeen.delete(docId);
+    // Held (or not in storage): no longer tracked. Whatever lets go of it touches it again (a
+    // peer's last channel closing, a hold released, storage answering or being handed data),
+    // so no timer runs for a document that is simply in use.
+    if ((holds.get(docId) ?? 0) > 0) return;
     const model = options.model();
-    const holding = docHolding(model, docId);
-    if (holding === "unknown") {
-      lastSeen.delete(docId);
-      return;
-    }
+    if (docHolding(model, docId) !== "free") return;
     const doc = getDoc(model, docId);
-    if (
-      holding !== "free" ||
-      doc === undefined ||
-      (options.isDurable !== undefined && !options.isDurable(docId, doc.version))
-    ) {
+    if (doc === undefined) return;
+    // Durability can arrive without any input (a hub's fsync, the cluster's stream): look again
+    // an idle time later.
+    if (options.isDurable !== undefined && !options.isDurable(docId, doc.version)) {
       return touch(docId);
     }
-    lastSeen.delete(docId);
     options.evict(docId);
   };
 
@@ -128,6 +128,7 @@ export const createDocLifecycle = (options: DocLifecycleOptions): DocLifecycle =
     touch,
     hold(docId) {
       holds.set(docId, (holds.get(docId) ?? 0) + 1);
+      lastSeen.delete(docId);
       let released = false;
       return () => {
         if (released) return;

@@ -304,8 +304,15 @@ export const createEngine = (options: EngineOptions): Engine => {
   /** Reused by `noteUse`: the docs one input named. */
   const named = new Set<DocId>();
   /** Restarts the idle time of the docs an input used (`readinessTouched` names them). */
+  /** Storage channels open now: without one nothing can be evicted, so nothing is tracked. */
+  const storageChannels = new Set<ChannelId>();
   const noteUse = (input: Input, before: Model): void => {
     if (input.type === "doc-evict") return;
+    if (input.type === "channel-added" && input.kind === "storage") {
+      storageChannels.add(input.channelId);
+    }
+    if (input.type === "channel-removed") storageChannels.delete(input.channelId);
+    if (storageChannels.size === 0) return;
     if (input.type === "channel-removed") {
       // A peer's last channel closing lets go of every doc it was subscribed to: their idle
       // time starts now, not at their last edit.

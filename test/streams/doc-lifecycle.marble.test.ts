@@ -104,15 +104,24 @@ describe("createDocLifecycle", () => {
     ).toEqual([400]);
   });
 
-  it("a doc a connected peer holds, or that storage does not have yet, is looked at again an idle time later", () => {
+  it("a doc in use is forgotten, nothing runs for it; what lets go of it touches it again", () => {
     expect(
       evictions(({ lifecycle, at, setModel }) => {
         setModel(HELD);
         lifecycle.touch("d");
-        at(150, () => setModel(UNSTORED));
-        at(250, () => setModel(FREE));
+        at(150, () => expect(lifecycle.size).toBe(0));
+        // The peer's channel closes (the engine touches its docs) but storage lacks a new edit.
+        at(200, () => {
+          setModel(UNSTORED);
+          lifecycle.touch("d");
+        });
+        at(320, () => {
+          expect(lifecycle.size).toBe(0);
+          setModel(FREE);
+          lifecycle.touch("d"); // storage was handed the edit: an input named the doc
+        });
       }),
-    ).toEqual([300]);
+    ).toEqual([420]);
   });
 
   it("waits for the owner's durability too (a hub's fsync-confirmed version)", () => {
