@@ -1,7 +1,7 @@
 // What one stalled reader costs a hub and its other clients (issue 12, backpressure):
 //
-//   npm run build && node scripts/backpressure-measure.mjs [--writers 20] [--seconds 10]
-//                                                         [--edit-ms 20] [--json]
+//   npm run build && node scripts/backpressure-measure.mjs [--writers 20] [--seconds 20]
+//                                                         [--edit-ms 1000] [--json]
 //
 // The hub (scripts/lib/backpressure-hub.mjs, default outbound bound) runs in its own process; the
 // clients run here. --writers clients edit one shared document, each its own key, one edit every
@@ -11,7 +11,8 @@
 // hold until the hub reports the slow one congested, then --seconds of edits again. Printed: the
 // edit latency p50/p99 of both phases, the hub's RSS (max of samples every 250 ms) in both, the
 // slow socket's peak unsent bytes, the coalesced updates, and how long the slow one takes to
-// converge on the writers' document once it reads again.
+// converge on the writers' document once it reads again. All clients share this process: at
+// much higher edit rates their own imports saturate it and the latencies measure that instead.
 import { fork } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createRepo } from "../dist/streams/index.js";
@@ -20,8 +21,8 @@ import { args, percentile } from "./lib/hub-runner.mjs";
 
 const { opt, flag } = args(process.argv.slice(2));
 const WRITERS = Number(opt("--writers", "20"));
-const SECONDS = Number(opt("--seconds", "10"));
-const EDIT_MS = Number(opt("--edit-ms", "20"));
+const SECONDS = Number(opt("--seconds", "20"));
+const EDIT_MS = Number(opt("--edit-ms", "1000"));
 const JSON_OUT = flag("--json");
 
 const hub = fork(new URL("./lib/backpressure-hub.mjs", import.meta.url).pathname, [], {
@@ -164,6 +165,7 @@ for (;;) {
   filled += chunk.length;
   await sleep(20);
 }
+const afterFill = await sample();
 const stalledPhase = await phase();
 const stalled = stalledPhase.result;
 const slowOnHub = stalledPhase.last.connections[slowIndex];
@@ -171,7 +173,7 @@ console.error(
   `one stalled reader: ${stalled.edits} edits, latency p50 ${round(stalled.p50Ms)} ms, p99 ${round(stalled.p99Ms)} ms, hub RSS max ${round(stalled.hubRssMb)} MB`,
 );
 console.error(
-  `  slow socket: peak unsent ${slowOnHub.peak} bytes, still congested: ${slowOnHub.congested}, filled with ${filled} bytes before the hub saw it congested`,
+  `  slow socket: peak unsent ${slowOnHub.peak} bytes, still congested: ${slowOnHub.congested}, filled with ${filled} bytes before the hub saw it congested (hub RSS then ${round(afterFill.rssMb)} MB)`,
 );
 
 // Resume: how long until the slow one has every writer's last edit.
@@ -192,6 +194,7 @@ const result = {
   stalled,
   slowPeakUnsentBytes: after.connections[slowIndex].peak,
   filledBeforeCongested: filled,
+  hubRssAfterFillMb: afterFill.rssMb,
   coalesced: after.coalesced,
   tooSlow: after.tooSlow,
   slowConverged: converged(),
