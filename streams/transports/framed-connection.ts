@@ -2,8 +2,8 @@
  * One socket's Connection, independent of which end opened it: encodes outbound messages in the
  * socket's framing (version 2 fragmented above the threshold; version 1 with D-15 splitting),
  * decodes and reassembles inbound binary messages, and turns every failure into an item of
- * `problems$` while the connection stays up. Reassembly timeouts run on the given scheduler and
- * are cancelled when the connection ends.
+ * `problems$` while the connection stays up. Reassembly timeouts and the drain checks of a
+ * congested connection run on the given scheduler and are cancelled when the connection ends.
  */
 import { isLeft } from "fp-ts/lib/Either.js";
 import { asyncScheduler, BehaviorSubject, type SchedulerLike, type Subscription } from "rxjs";

@@ -9,7 +9,7 @@ import { BehaviorSubject, tap } from "rxjs";
 import type { Connection, EngineEvent, Repo } from "../../../streams/index.js";
 import { createRepo } from "../../../streams/index.js";
 import { webSocketClient, webSocketServer } from "../../../streams/node.js";
-import { trackedWebSockets } from "../../owned-resources.js";
+import { CountingScheduler, trackedWebSockets } from "../../owned-resources.js";
 import { eventually } from "../helpers.js";
 
 const WRITERS = 20;
@@ -34,9 +34,11 @@ const hasAll = (repo: Repo) => {
 };
 
 it("one client stops reading while 20 edit at full speed: bounded hub, others converge, the slow one converges after it resumes", async () => {
+  const scheduler = new CountingScheduler();
   const server = webSocketServer({
     host: "127.0.0.1",
     port: 0,
+    scheduler,
     // No time limit here: this test is about what holding costs, not about giving up.
     outbound: { shedPresenceAt, closeAt, maxCongestedMs: 0 },
   });
@@ -153,4 +155,7 @@ it("one client stops reading while 20 edit at full speed: bounded hub, others co
 
   for (const repo of [slow, filler, ...writers, hub]) await repo.close();
   await eventually("the slow client's sockets are closed", () => tracked.open() === 0);
+  // The drain checks ran on the server's scheduler, and none is left armed.
+  expect(scheduler.scheduled).toBeGreaterThan(0);
+  await eventually("the server's timers are gone", () => scheduler.pending() === 0);
 }, 180_000);
