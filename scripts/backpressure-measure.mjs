@@ -2,6 +2,7 @@
 //
 //   npm run build && node scripts/backpressure-measure.mjs [--writers 20] [--seconds 20]
 //                                                         [--edit-ms 1000] [--json]
+//                                                         [--control-fill-mb N]
 //
 // The hub (scripts/lib/backpressure-hub.mjs, default outbound bound) runs in its own process; the
 // clients run here. --writers clients edit one shared document, each its own key, one edit every
@@ -13,6 +14,8 @@
 // slow socket's peak unsent bytes, the coalesced updates, and how long the slow one takes to
 // converge on the writers' document once it reads again. All clients share this process: at
 // much higher edit rates their own imports saturate it and the latencies measure that instead.
+// --control-fill-mb N: the control run, the same with N MiB of filling but the slow one never
+// stops reading (what the filled document costs, without any stall).
 import { fork } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createRepo } from "../dist/streams/index.js";
@@ -24,6 +27,7 @@ const WRITERS = Number(opt("--writers", "20"));
 const SECONDS = Number(opt("--seconds", "20"));
 const EDIT_MS = Number(opt("--edit-ms", "1000"));
 const JSON_OUT = flag("--json");
+const CONTROL_FILL = Number(opt("--control-fill-mb", "0")) * 1024 * 1024;
 
 const hub = fork(new URL("./lib/backpressure-hub.mjs", import.meta.url).pathname, [], {
   stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -153,13 +157,13 @@ await slow.whenSynced("shared");
 await slow.whenSynced("fill");
 await filler.whenSynced("fill");
 const slowIndex = WRITERS + 1; // the hub's connections in order: writers, reader, slow, filler
-slowSocket._socket.pause();
+if (CONTROL_FILL === 0) slowSocket._socket.pause();
 const fill = filler.doc("fill");
 const chunk = "x".repeat(1024 * 1024);
 let filled = 0;
 for (;;) {
   const s = await sample();
-  if (s.connections[slowIndex]?.congested) break;
+  if (CONTROL_FILL === 0 ? s.connections[slowIndex]?.congested : filled >= CONTROL_FILL) break;
   fill.getText("t").insert(fill.getText("t").length, chunk);
   fill.commit();
   filled += chunk.length;
@@ -170,7 +174,7 @@ const stalledPhase = await phase();
 const stalled = stalledPhase.result;
 const slowOnHub = stalledPhase.last.connections[slowIndex];
 console.error(
-  `one stalled reader: ${stalled.edits} edits, latency p50 ${round(stalled.p50Ms)} ms, p99 ${round(stalled.p99Ms)} ms, hub RSS max ${round(stalled.hubRssMb)} MB`,
+  `${CONTROL_FILL === 0 ? "one stalled reader" : "control, nobody stalled"}: ${stalled.edits} edits, latency p50 ${round(stalled.p50Ms)} ms, p99 ${round(stalled.p99Ms)} ms, hub RSS max ${round(stalled.hubRssMb)} MB`,
 );
 console.error(
   `  slow socket: peak unsent ${slowOnHub.peak} bytes, still congested: ${slowOnHub.congested}, filled with ${filled} bytes before the hub saw it congested (hub RSS then ${round(afterFill.rssMb)} MB)`,
