@@ -17,7 +17,8 @@
  * Why the handshake reads PostgreSQL too: entries are trimmed once PostgreSQL holds them, so the
  * stream alone is not the cluster's state. Reading the whole stream first (noting its last id,
  * where live reading starts) and PostgreSQL second leaves no gap: an entry trimmed before the read
- * was in PostgreSQL before it.
+ * was in PostgreSQL before it. The same answer serves a document whose stream was trimmed past
+ * this hub's position while it lagged (`checkGaps`): the bus announces it, the engine asks.
  *
  * Any Redis failure ends the connection (`incoming$` completes, `failed` resolves): the engine
  * keeps serving its clients, and the next connection's handshake re-sends whatever the cluster
@@ -133,6 +134,7 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
   const verified = new Map<DocId, string>();
   /** Documents found lagging past a trim, announced to the engine, not yet loaded again. */
   const catchingUp = new Set<DocId>();
+  // Both hold followed documents only: an entry goes with `unfollow` and all with the connection.
   let checking = false;
   let gapChecks: Subscription | undefined;
   let closed = false;

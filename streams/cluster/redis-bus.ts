@@ -6,8 +6,10 @@
  *
  * It also trims: every `trimEveryMs`, the entries this hub has read whose operations its durable
  * version covers (so they are in PostgreSQL) and that are older than `trimGraceMs` are removed with
- * `XTRIM MINID`. The grace gives slower hubs time to read them; a hub that was away longer
- * reloads from PostgreSQL in its next handshake, which is why trimming never loses anything.
+ * `XTRIM MINID`, raising the stream's trim mark in the same script. The grace gives slower hubs
+ * time to read them; a hub that was away longer reloads from PostgreSQL in its next handshake,
+ * and one that stayed connected but fell behind finds the mark above its position and reloads
+ * that document (`bus-connection.ts`), which is why trimming never loses anything.
  *
  * ```
  *  Redis:     up ─────────────X (lost) ·········· (probe ok) ───────────
