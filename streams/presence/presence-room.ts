@@ -171,14 +171,16 @@ export class PresenceRoom {
     let refreshed = false;
     let named = 0;
     let ghosts = false;
-    const stale: string[] = [];
-    const unapplied: EphemeralEntry[] = [];
-    const seen = new Set<string>();
+    // Allocated only when needed: one apply per received payload.
+    let stale: string[] | undefined;
+    let unapplied: EphemeralEntry[] | undefined;
+    let seen: Set<string> | undefined;
     for (const entry of entries) {
       const { key } = entry;
       const held = stamps.get(key);
       if (held !== undefined && held >= entry.timestamp) {
-        unapplied.push(entry);
+        if (unapplied === undefined) unapplied = [entry];
+        else unapplied.push(entry);
         continue;
       }
       stamps.set(key, entry.timestamp);
@@ -187,7 +189,10 @@ export class PresenceRoom {
         continue;
       }
       named++;
-      if (entries.length > 1) seen.add(key);
+      if (entries.length > 1) {
+        if (seen === undefined) seen = new Set();
+        seen.add(key);
+      }
       if (held === undefined) {
         // added
         const grave = this.expired.get(key);
@@ -196,7 +201,9 @@ export class PresenceRoom {
           encoder !== key &&
           equalBytes(grave.bytes, this.store.encode(key))
         ) {
-          stale.push(key); // a copy of an entry we let expire, still travelling
+          // a copy of an entry we let expire, still travelling
+          if (stale === undefined) stale = [key];
+          else stale.push(key);
           continue;
         }
         this.setValue(key, entry.value);
@@ -218,12 +225,12 @@ export class PresenceRoom {
       }
     }
     if (named > 0) this.encoded = undefined;
-    if (stale.length > 0) this.rebuildWithout(new Set(stale));
-    if (unapplied.length > 0 || ghosts) {
+    if (stale !== undefined) this.rebuildWithout(new Set(stale));
+    if (unapplied !== undefined || ghosts) {
       // Entries that changed nothing still count for refresh (a copy sent by its owner) and for
       // departure bookkeeping (which channels can deliver a key).
-      for (const { key, live } of unapplied) {
-        if (!live || seen.has(key) || !this.values.has(key)) continue;
+      for (const { key, live } of unapplied ?? []) {
+        if (!live || seen?.has(key) === true || !this.values.has(key)) continue;
         if (key === encoder) refreshed = this.refresh(key, now, from);
         else if (from !== undefined) this.addVia(key, from);
       }
