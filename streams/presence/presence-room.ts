@@ -60,6 +60,8 @@ export class PresenceRoom {
   private stamps: Map<string, number> | undefined = new Map();
   /** `encodeAll()` until the next change: a heartbeat sends the same bytes to every channel. */
   private encoded: Uint8Array | undefined;
+  /** `encode(own)` as `setOwn` made it, until our entry or the store changes otherwise. */
+  private ownEncoded: Uint8Array | undefined;
   /** Foreign live keys → scheduler time of their last refresh. */
   private readonly refreshedAt = new Map<string, number>();
   /** Foreign live keys → the peers whose channels delivered them (D-5 departure). */
@@ -106,7 +108,8 @@ export class PresenceRoom {
 
   /** Our own entry alone (or its tombstone): what a local change needs to send. */
   encodeOwn(): Uint8Array {
-    return this.store.encode(this.own);
+    this.ownEncoded ??= this.store.encode(this.own);
+    return this.ownEncoded;
   }
 
   encodeAll(): Uint8Array {
@@ -118,11 +121,14 @@ export class PresenceRoom {
     this.store.set(this.own, value);
     // Our value as loro holds it (a JS number may become an integer, `undefined` fields null),
     // read from its encoding rather than through `get`.
-    const entry = readEphemeral(this.store.encode(this.own))?.[0];
+    // The encoding is what the local-change broadcast sends next (`encodeOwn`).
+    const own = this.store.encode(this.own);
+    const entry = readEphemeral(own)?.[0];
     this.setValue(this.own, entry?.live === true ? entry.value : this.store.get(this.own));
     this.stamps?.set(this.own, entry?.timestamp ?? 0);
     this.tombstones.delete(this.own);
     this.encoded = undefined;
+    this.ownEncoded = own;
   }
 
   /** Deletes our entry; the tombstone travels with the next encodings. */
@@ -133,6 +139,7 @@ export class PresenceRoom {
     this.stamps?.set(this.own, 0); // our key is never read against its stamp
     this.tombstones.set(this.own, now);
     this.encoded = undefined;
+    this.ownEncoded = undefined;
     return true;
   }
 
@@ -144,6 +151,7 @@ export class PresenceRoom {
     this.store.set(this.own, value);
     this.touchedAt = now;
     this.encoded = undefined;
+    this.ownEncoded = undefined;
   }
 
   /**
@@ -324,6 +332,7 @@ export class PresenceRoom {
     }
     const named = added.length + updated.length + removed.length;
     if (named > 0) this.encoded = undefined;
+    this.ownEncoded = undefined; // a foreign copy of our key may have reached the store
     if (ownTouched) this.restoreOwn();
     if (stale.length > 0) this.rebuildWithout(new Set(stale));
     // The encoding starts with its entry count (§8.2): when every entry changed something, the
@@ -367,6 +376,7 @@ export class PresenceRoom {
       this.forgetKey(peerId);
       this.tombstones.set(peerId, now);
       this.encoded = undefined;
+      this.ownEncoded = undefined;
       tombstoned = true;
     }
     const orphans = new Set<string>();
@@ -484,6 +494,7 @@ export class PresenceRoom {
       return;
     }
     this.encoded = undefined;
+    this.ownEncoded = undefined;
   }
 
   private setValue(key: string, value: unknown): void {
@@ -521,6 +532,7 @@ export class PresenceRoom {
     this.replaceStore(next);
     old.free();
     this.encoded = undefined;
+    this.ownEncoded = undefined;
     for (const key of keys) {
       this.deleteValue(key);
       this.forgetKey(key);
