@@ -33,8 +33,8 @@ export interface EphemeralEntry {
 const MAX_DEPTH = 32;
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
-class Unreadable extends Error {}
-const UNREADABLE = new Unreadable();
+/** Thrown (one preallocated instance) to leave a payload to loro's path. */
+const UNREADABLE = new Error("ephemeral: not read here");
 
 class Reader {
   at = 0;
@@ -171,8 +171,7 @@ export const readEphemeral = (data: Uint8Array): EphemeralEntry[] | undefined =>
       entries.push({ key, value, live: some === 1, timestamp });
     }
     return reader.at === data.length ? entries : undefined;
-  } catch (error) {
-    if (error === UNREADABLE) return undefined;
-    throw error;
+  } catch {
+    return undefined; // UNREADABLE, or anything unforeseen: loro's path decides
   }
 };

@@ -20,8 +20,8 @@ export const UNSURE: unique symbol = Symbol("cbor: ask cborg");
 const MAX_DEPTH = 64;
 const exactUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-class Unsure extends Error {}
-const STOP = new Unsure();
+/** Thrown (one preallocated instance) to leave a value cborg must decide. */
+const STOP = new Error("cbor: not a plain form");
 
 class Decoder {
   at = 0;
@@ -183,9 +183,8 @@ export const decodePlainCbor = (bytes: Uint8Array): unknown => {
   try {
     const value = decoder.value(0);
     return decoder.at === bytes.length ? value : UNSURE;
-  } catch (error) {
-    if (error === STOP) return UNSURE;
-    if (error instanceof RangeError) return UNSURE; // stack depth: cborg decides
-    throw error;
+  } catch {
+    // STOP, or anything unforeseen (a stack overflow on deep nesting): cborg decides.
+    return UNSURE;
   }
 };
