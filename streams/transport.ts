@@ -44,6 +44,17 @@ export interface Connection {
    * connections: written to disk). Optional; the engine's `flush()` awaits every connection's.
    */
   flush?(): Promise<void>;
+  /**
+   * Outbound backpressure: `true` while the peer is behind on what we send (the transport holds
+   * more unsent bytes than its threshold), `false` once it has caught up. Emits the current state
+   * on subscription, then each change; completes when the connection ends. It never turns `false`
+   * inside `send`, so a subscriber may send from its handler. While it is `true` the engine holds
+   * this channel's document updates and sends one per document when it turns `false`. Absent: the
+   * transport never falls behind (in-process links, storage).
+   */
+  readonly congested$?: Observable<boolean>;
+  /** Bytes handed to the connection and not yet written out (a socket's `bufferedAmount`). */
+  queuedBytes?(): number;
 }
 
 export interface TransportProblem {

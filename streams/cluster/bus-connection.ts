@@ -17,7 +17,8 @@
  * Why the handshake reads PostgreSQL too: entries are trimmed once PostgreSQL holds them, so the
  * stream alone is not the cluster's state. Reading the whole stream first (noting its last id,
  * where live reading starts) and PostgreSQL second leaves no gap: an entry trimmed before the read
- * was in PostgreSQL before it.
+ * was in PostgreSQL before it. The same answer serves a document whose stream was trimmed past
+ * this hub's position while it lagged (`checkGaps`): the bus announces it, the engine asks.
  *
  * Any Redis failure ends the connection (`incoming$` completes, `failed` resolves): the engine
  * keeps serving its clients, and the next connection's handshake re-sends whatever the cluster
@@ -25,7 +26,7 @@
  */
 import type { Redis } from "ioredis";
 import { decodeImportBlobMeta, type LoroDoc } from "loro-crdt";
-import { Subject } from "rxjs";
+import { type SchedulerLike, Subject, type Subscription, timer } from "rxjs";
 import type {
   BatchableMsg,
   ChannelMsg,
@@ -52,6 +53,7 @@ import {
   encodeEntry,
   encodePresence,
   entryAfter,
+  laterId,
 } from "./bus-entry.js";
 import { type BusState, noteOnStream, noteRemotePeer, track } from "./bus-state.js";
 
@@ -73,8 +75,13 @@ export interface BusConnectionOptions {
   readonly presenceChannel: (docId: DocId) => string;
   /** Sorted set: peer → highest counter ever published on the doc's stream. */
   readonly publishedKey: (docId: DocId) => string;
+  /** String: the id of the latest entry ever trimmed from the doc's stream (the trim mark). */
+  readonly trimmedKey: (docId: DocId) => string;
   /** How long one XREAD blocks. */
   readonly blockMs: number;
+  /** How often every followed stream's trim mark is checked against this hub's position. */
+  readonly gapCheckMs: number;
+  readonly scheduler: SchedulerLike;
 }
 
 export interface BusConnection extends Connection {
@@ -92,6 +99,9 @@ export interface BusConnection extends Connection {
 }
 
 type RawItem = [Buffer, Buffer[]];
+
+/** Trim marks are read this many keys per MGET. */
+const MARKS_PER_READ = 1_000;
 
 const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -116,6 +126,17 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
   const following = new Map<DocId, string>();
   const docByKey = new Map<string, DocId>();
   const docByChannel = new Map<string, DocId>();
+  /**
+   * Per followed document, a position up to which this hub has missed nothing: every entry at or
+   * below it that ever existed was delivered to the engine or was covered by a load from
+   * PostgreSQL. Only rises; see `checkGaps`.
+   */
+  const verified = new Map<DocId, string>();
+  /** Documents found lagging past a trim, announced to the engine, not yet loaded again. */
+  const catchingUp = new Set<DocId>();
+  // Both hold followed documents only: an entry goes with `unfollow` and all with the connection.
+  let checking = false;
+  let gapChecks: Subscription | undefined;
   let closed = false;
   let reading = false;
   let endWith!: (reason: string) => void;
@@ -127,6 +148,7 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
   const finish = (reason: string): void => {
     if (closed) return;
     closed = true;
+    gapChecks?.unsubscribe();
     incoming.complete();
     problems.complete();
     endWith(reason);
@@ -243,6 +265,7 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
     if (known !== undefined && !entryAfter(after, known)) return;
     const fresh = known === undefined;
     following.set(docId, after);
+    startGapChecks();
     state.lastIds.set(docId, after);
     const key = options.streamKey(docId);
     docByKey.set(key, docId);
@@ -255,6 +278,70 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
       }
     }
     startReading();
+  };
+
+  // ── falling behind past a trim ─────────────────────────────────────────────────────────────
+
+  /**
+   * Other hubs trim entries older than their grace once PostgreSQL holds them, whether or not
+   * this hub has read them: a hub that stalls (a long pause, an overloaded machine, clocks apart)
+   * can find entries past its position gone, and XREAD skips over the hole silently. Each trim
+   * raises the stream's trim mark atomically (`TRIM_SCRIPT`), so a mark above `verified` means
+   * entries after it were trimmed, perhaps before this hub read them. Such a document is
+   * announced to the engine (`new-doc`), which asks with its version, and the answer is the
+   * handshake's: retained stream plus PostgreSQL, so the engine gets exactly what it lacks.
+   *
+   * Soundness: a mark at or below `verified` read at time T means no entry above `verified` was
+   * trimmed before T; every entry up to the position `p` noted when the marks were asked for was
+   * either read or trimmed before its turn came, and the latter is excluded, so `verified`
+   * rises to `p`. An idle stream is checked too: entries added and trimmed while this hub was
+   * not blocked in XREAD leave no trace but the mark. A false alarm (entries read just before
+   * the check and trimmed right after) costs one load; it needs a hub lagging about the grace.
+   */
+  const checkGaps = async (): Promise<void> => {
+    const docs: DocId[] = [];
+    const at: string[] = [];
+    for (const [docId, position] of following) {
+      if (catchingUp.has(docId)) continue;
+      docs.push(docId);
+      at.push(position);
+    }
+    for (let from = 0; from < docs.length && !closed; from += MARKS_PER_READ) {
+      const chunk = docs.slice(from, from + MARKS_PER_READ);
+      let marks: (string | null)[];
+      try {
+        marks = await clients.cmd.mget(...chunk.map(options.trimmedKey));
+      } catch (e) {
+        fail("MGET", e);
+        return;
+      }
+      if (closed) return;
+      for (const [n, docId] of chunk.entries()) {
+        // Unfollowed meanwhile, or loaded again (which set `verified` itself).
+        if (!following.has(docId) || catchingUp.has(docId)) continue;
+        const position = at[from + n]!;
+        const known = verified.get(docId) ?? position;
+        const mark = marks[n];
+        if (typeof mark === "string" && entryAfter(mark, known)) {
+          catchingUp.add(docId);
+          state.counters.gapsCaughtUp++;
+          reply({ type: "channel/new-doc", docIds: [docId] });
+        } else {
+          verified.set(docId, laterId(known, position));
+        }
+      }
+    }
+  };
+
+  const startGapChecks = (): void => {
+    if (gapChecks !== undefined || closed || options.gapCheckMs <= 0) return;
+    gapChecks = timer(options.gapCheckMs, options.gapCheckMs, options.scheduler).subscribe(() => {
+      if (checking || following.size === 0) return;
+      checking = true;
+      void checkGaps().finally(() => {
+        checking = false;
+      });
+    });
   };
 
   // ── the handshake: stream, then PostgreSQL ────────────────────────────────────────────────
@@ -282,12 +369,18 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
    * would never see it.
    */
   const load = async (docId: DocId): Promise<{ doc: LoroDoc; published: VersionVector }> => {
-    const items = (await clients.cmd.callBuffer(
-      "XRANGE",
-      options.streamKey(docId),
-      "-",
-      "+",
-    )) as RawItem[];
+    // The trim mark with the stream, atomically: everything at or below the later of the mark
+    // and the last retained entry is either read here or (trimmed) in PostgreSQL, read below.
+    const answers = await clients.cmd
+      .multi()
+      .get(options.trimmedKey(docId))
+      .callBuffer("XRANGE", options.streamKey(docId), "-", "+")
+      .exec();
+    if (answers === null) throw new Error("MULTI aborted");
+    const [markAnswer, rangeAnswer] = answers;
+    if (markAnswer?.[0] || rangeAnswer?.[0]) throw markAnswer?.[0] ?? rangeAnswer?.[0];
+    const mark = markAnswer?.[1];
+    const items = (rangeAnswer?.[1] ?? []) as RawItem[];
     let after = "0-0";
     let updates: Uint8Array[] = [];
     let retained: VersionVector = EMPTY_VERSION;
@@ -315,8 +408,12 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
         });
       }
     }
+    const covered = typeof mark === "string" ? laterId(mark, after) : after;
     const resumeAt = state.lastIds.get(docId);
-    follow(docId, resumeAt !== undefined && entryAfter(resumeAt, after) ? resumeAt : after);
+    follow(docId, resumeAt !== undefined ? laterId(resumeAt, covered) : covered);
+    const known = verified.get(docId);
+    verified.set(docId, known === undefined ? covered : laterId(known, covered));
+    catchingUp.delete(docId);
     const published = await publishedVersion(docId);
     // Both are on the stream (the published set counts trimmed entries too), so every hub
     // following it has or will read them, whatever becomes of this one.
@@ -475,6 +572,8 @@ export const createBusConnection = (options: BusConnectionOptions): BusConnectio
         try {
           state.lastIds.delete(docId);
           state.onStream.delete(docId);
+          verified.delete(docId);
+          catchingUp.delete(docId);
           // `tracked` stays: its entries are trimmed (and the list dropped) as PostgreSQL has them.
           if (!following.delete(docId)) return;
           docByKey.delete(options.streamKey(docId));

@@ -107,3 +107,35 @@ export const entryAfter = (a: string, b: string): boolean => {
   if (ma !== mb) return ma > mb;
   return BigInt(a.slice(a.indexOf("-") + 1)) > BigInt(b.slice(b.indexOf("-") + 1));
 };
+
+/** The later of two entry ids. */
+export const laterId = (a: string, b: string): string => (entryAfter(a, b) ? a : b);
+
+/**
+ * Trims a stream and records how far: `XTRIM key MINID ARGV[1]`, and when that removed anything,
+ * raises the trim mark (KEYS[2], the id of the latest entry ever trimmed, ARGV[2]) in the same
+ * script, so no reader can see the stream trimmed but the mark not yet raised. A reader whose
+ * position is below the mark has lost entries it never read (`bus-connection.ts`, gap check).
+ * The mark only rises: a trim that removes something always cuts above every earlier trim, and
+ * the comparison guards against any other trimmer.
+ */
+export const TRIM_SCRIPT = `
+local n = redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])
+if n > 0 then
+  local cur = redis.call('GET', KEYS[2])
+  local higher = not cur
+  if cur then
+    local am, as = string.match(ARGV[2], '^(%d+)-(%d+)$')
+    local bm, bs = string.match(cur, '^(%d+)-(%d+)$')
+    if not bm then
+      higher = true
+    elseif tonumber(am) ~= tonumber(bm) then
+      higher = tonumber(am) > tonumber(bm)
+    else
+      higher = tonumber(as) > tonumber(bs)
+    end
+  end
+  if higher then redis.call('SET', KEYS[2], ARGV[2]) end
+end
+return n
+`;

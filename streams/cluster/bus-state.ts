@@ -41,6 +41,11 @@ export interface BusCounters {
   malformed: number;
   /** Times the connection to Redis was lost. */
   losses: number;
+  /**
+   * Times this hub found entries trimmed past its position in a stream (it fell behind by more
+   * than other hubs' trim grace) and caught the document up from PostgreSQL.
+   */
+  gapsCaughtUp: number;
 }
 
 export interface BusState {
@@ -72,6 +77,7 @@ export const createBusState = (): BusState => ({
     presenceReceived: 0,
     malformed: 0,
     losses: 0,
+    gapsCaughtUp: 0,
   },
 });
 

@@ -6,8 +6,10 @@
  *
  * It also trims: every `trimEveryMs`, the entries this hub has read whose operations its durable
  * version covers (so they are in PostgreSQL) and that are older than `trimGraceMs` are removed with
- * `XTRIM MINID`. The grace gives slower hubs time to read them; a hub that was away longer
- * reloads from PostgreSQL in its next handshake, which is why trimming never loses anything.
+ * `XTRIM MINID`, raising the stream's trim mark in the same script. The grace gives slower hubs
+ * time to read them; a hub that was away longer reloads from PostgreSQL in its next handshake,
+ * and one that stayed connected but fell behind finds the mark above its position and reloads
+ * that document (`bus-connection.ts`), which is why trimming never loses anything.
  *
  * ```
  *  Redis:     up ─────────────X (lost) ·········· (probe ok) ───────────
@@ -36,7 +38,7 @@ import {
 import type { StorageBackend } from "../storage/storage-backend.js";
 import type { Connection, Transport } from "../transport.js";
 import { type BusClients, type BusConnection, createBusConnection } from "./bus-connection.js";
-import { entryMs, nextEntryId } from "./bus-entry.js";
+import { entryMs, nextEntryId, TRIM_SCRIPT } from "./bus-entry.js";
 import { type BusCounters, createBusState } from "./bus-state.js";
 
 export interface RedisBusOptions {
@@ -54,6 +56,12 @@ export interface RedisBusOptions {
   readonly trimGraceMs?: number;
   /** How often to trim. Default 1,000 ms; 0 never trims. */
   readonly trimEveryMs?: number;
+  /**
+   * How often to check that no stream was trimmed past this hub's position in it (then the
+   * document is caught up from PostgreSQL). Default: half the trim grace, within 50–1,000 ms,
+   * so entries read promptly are checked before any hub with that grace trims them; 0 never.
+   */
+  readonly gapCheckMs?: number;
   /** How long one XREAD blocks. Default 1,000 ms. */
   readonly blockMs?: number;
   /** A command without an answer for this long counts as Redis lost. Default 2,000 ms. */
@@ -108,12 +116,14 @@ export const redisBus = (options: RedisBusOptions): RedisBus => {
   const probeMs = options.probeMs ?? 250;
   const graceMs = options.trimGraceMs ?? 5_000;
   const trimEveryMs = options.trimEveryMs ?? 1_000;
+  const gapCheckMs = options.gapCheckMs ?? Math.min(1_000, Math.max(50, Math.floor(graceMs / 2)));
   const log = options.log ?? (() => undefined);
   const state = createBusState();
   // Distinct sub-prefixes, so no docId can name another document's key.
   const streamKey = (docId: DocId): string => `${prefix}s:${docId}`;
   const presenceChannel = (docId: DocId): string => `${prefix}p:${docId}`;
   const publishedKey = (docId: DocId): string => `${prefix}v:${docId}`;
+  const trimmedKey = (docId: DocId): string => `${prefix}t:${docId}`;
   const lives = new Set<Promise<void>>();
   let clients: BusClients | undefined;
   let current: BusConnection | undefined;
@@ -132,7 +142,18 @@ export const redisBus = (options: RedisBusOptions): RedisBus => {
       if (n === 0) continue;
       const last = list[n - 1]!.id;
       try {
-        removed += Number(await cmd.call("XTRIM", streamKey(docId), "MINID", nextEntryId(last)));
+        // With the trim mark, so a hub that has not read these yet notices (bus-connection.ts).
+        removed += Number(
+          await cmd.call(
+            "EVAL",
+            TRIM_SCRIPT,
+            "2",
+            streamKey(docId),
+            trimmedKey(docId),
+            nextEntryId(last),
+            last,
+          ),
+        );
       } catch {
         return removed; // Redis trouble: the connection reports it; trim again later
       }
@@ -225,7 +246,10 @@ export const redisBus = (options: RedisBusOptions): RedisBus => {
           streamKey,
           presenceChannel,
           publishedKey,
+          trimmedKey,
           blockMs,
+          gapCheckMs,
+          scheduler,
         });
         current = connection;
         subscriber.next(connection);

@@ -1,11 +1,12 @@
 /**
  * Outbound messages: establishment at once, everything else into the outbox; sync-responses
  * (A3) and live updates (A5) exported from the LoroDoc when the command runs (§5.3.4), and
- * presence attached to sync-requests from the stores at that moment (A4).
+ * presence attached to sync-requests from the stores at that moment (A4). Live updates to a
+ * congested peer are held and coalesced (`held-updates.ts`).
  */
 
 import type { LoroDoc } from "loro-crdt";
-import { ignoreElements, tap } from "rxjs";
+import { defer, finalize, ignoreElements, tap } from "rxjs";
 import type {
   DocId,
   PresenceEntry,
@@ -20,6 +21,7 @@ import {
 import { docVersion, exportFrom } from "../loro-version.js";
 import type { Delta } from "../ports/doc-registry.js";
 import { type CommandOf, type Effect, type EffectContext, ofType } from "./effect.js";
+import { createHeldUpdates, type HeldUpdates } from "./held-updates.js";
 
 /** A3 steps 2–5. */
 export const buildTransmission = (
@@ -54,6 +56,24 @@ const deltaMessage = (docId: DocId, delta: Delta): UpdateMsg => {
   return message;
 };
 
+/** A5: the update taking a peer from `from` (null: nothing) to the doc's current version. */
+const docUpdate = (
+  context: EffectContext,
+  docId: DocId,
+  from: VersionVector | null,
+): UpdateMsg | undefined => {
+  const doc = context.docs.get(docId);
+  if (doc === undefined) return undefined;
+  const delta = from === null ? undefined : context.docs.deltaFrom(docId, from);
+  if (delta !== undefined) return deltaMessage(docId, delta);
+  const version = docVersion(doc);
+  const transmission: SyncTransmission =
+    from === null
+      ? { type: "snapshot", data: doc.export({ mode: "snapshot" }), version }
+      : { type: "update", data: exportFrom(doc, from), version };
+  return { type: "channel/update", docId, transmission };
+};
+
 const presenceOf = (context: EffectContext, docId: string): PresenceEntry[] => {
   context.presence.touchOwn(docId);
   return context.presence.entriesFor(docId);
@@ -61,6 +81,7 @@ const presenceOf = (context: EffectContext, docId: string): PresenceEntry[] => {
 
 const run = (
   context: EffectContext,
+  held: HeldUpdates,
   command: CommandOf<
     "send" | "send-establishment" | "send-sync-response" | "send-doc-update" | "stop-channel"
   >,
@@ -97,31 +118,16 @@ const run = (
       return;
     }
     case "send-doc-update": {
-      const doc = context.docs.get(command.docId);
-      if (doc === undefined || context.connection(command.channelId) === undefined) return;
-      const delta =
-        command.from === null ? undefined : context.docs.deltaFrom(command.docId, command.from);
-      if (delta !== undefined) {
-        context.queue(command.channelId, deltaMessage(command.docId, delta));
+      const { channelId, docId, from } = command;
+      if (context.docs.get(docId) === undefined || context.connection(channelId) === undefined)
         return;
-      }
-      const version = docVersion(doc);
-      const transmission: SyncTransmission =
-        command.from === null
-          ? { type: "snapshot", data: doc.export({ mode: "snapshot" }), version }
-          : {
-              type: "update",
-              data: exportFrom(doc, command.from),
-              version,
-            };
-      context.queue(command.channelId, {
-        type: "channel/update",
-        docId: command.docId,
-        transmission,
-      });
+      if (held.hold(channelId, docId, from)) return;
+      const message = docUpdate(context, docId, from);
+      if (message !== undefined) context.queue(channelId, message);
       return;
     }
     case "stop-channel":
+      held.forget(command.channelId);
       context.connection(command.channelId)?.close("channel removed");
       context.forget(command.channelId);
       return;
@@ -129,8 +135,12 @@ const run = (
 };
 
 export const sendEffect: Effect = (commands$, context) =>
-  commands$.pipe(
-    ofType("send", "send-establishment", "send-sync-response", "send-doc-update", "stop-channel"),
-    tap((command) => run(context, command)),
-    ignoreElements(),
-  );
+  defer(() => {
+    const held = createHeldUpdates(context, (docId, from) => docUpdate(context, docId, from));
+    return commands$.pipe(
+      ofType("send", "send-establishment", "send-sync-response", "send-doc-update", "stop-channel"),
+      tap((command) => run(context, held, command)),
+      ignoreElements(),
+      finalize(() => held.dispose()),
+    );
+  });

@@ -40,6 +40,16 @@ export type EngineEvent =
       readonly adapterType: string;
       readonly reason: string;
     }
+  /**
+   * A peer that was behind caught up (its connection's `congested$` turned false): the document
+   * updates held meanwhile went out as `docs` updates, one per document, standing for `updates`.
+   */
+  | {
+      readonly type: "updates-coalesced";
+      readonly channelId: ChannelId;
+      readonly docs: number;
+      readonly updates: number;
+    }
   /** Loro refused data from a peer (corrupt bytes); nothing was imported. */
   | {
       readonly type: "import-failed";

@@ -14,11 +14,17 @@ export const equalValues = (a: unknown, b: unknown): boolean => {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
     return a.every((item, i) => equalValues(item, b[i]));
   }
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
+  // Counted and compared key by key without building key arrays: this runs per received entry.
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
-  return ka.every((k) => Object.hasOwn(rb, k) && equalValues(ra[k], rb[k]));
+  let count = 0;
+  for (const k in ra) {
+    if (!Object.hasOwn(ra, k)) continue;
+    if (!Object.hasOwn(rb, k) || !equalValues(ra[k], rb[k])) return false;
+    count++;
+  }
+  for (const k in rb) if (Object.hasOwn(rb, k)) count--;
+  return count === 0;
 };
 
 export const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {

@@ -2,11 +2,11 @@
  * One socket's Connection, independent of which end opened it: encodes outbound messages in the
  * socket's framing (version 2 fragmented above the threshold; version 1 with D-15 splitting),
  * decodes and reassembles inbound binary messages, and turns every failure into an item of
- * `problems$` while the connection stays up. Reassembly timeouts run on the given scheduler and
- * are cancelled when the connection ends.
+ * `problems$` while the connection stays up. Reassembly timeouts and the drain checks of a
+ * congested connection run on the given scheduler and are cancelled when the connection ends.
  */
 import { isLeft } from "fp-ts/lib/Either.js";
-import { asyncScheduler, type SchedulerLike, type Subscription } from "rxjs";
+import { asyncScheduler, BehaviorSubject, type SchedulerLike, type Subscription } from "rxjs";
 import type { ChannelKind, ChannelMsg } from "../../src/protocol/messages.js";
 import {
   DEFAULT_WEBSOCKET_FRAGMENT_THRESHOLD,
@@ -44,16 +44,34 @@ export interface FramedConnectionOptions {
 }
 
 /**
- * What one slow peer may cost us: nothing of ours queues for it (the engine hands each message
- * to the socket at once), so the bound is on the socket's own buffer. Above `shedPresenceAt`
- * bytes, presence (`channel/ephemeral`, alone or in a batch) is dropped: it is resent by the
- * next change or heartbeat. Above `closeAt`, the connection is closed with 1013 (try again
- * later); the peer resyncs when it reconnects, as after any reconnect.
+ * What one slow peer may cost us. The bound is on the socket's own buffer (`queuedBytes`): the
+ * engine keeps no bytes for a peer. Above `shedPresenceAt` unsent bytes the connection is
+ * congested (`Connection.congested$`):
+ * - presence (`channel/ephemeral`, alone or in a batch) is dropped first: the next change or
+ *   heartbeat resends it;
+ * - the engine holds the peer's document updates and, once the socket has drained below
+ *   `shedPresenceAt` again (checked every `drainCheckMs`), sends one update per document
+ *   (`effects/held-updates.ts`), so an edit storm costs a slow peer one update, not one per edit;
+ * - a peer congested without a break for `maxCongestedMs`, or with more than `closeAt` bytes
+ *   unsent (what is not held — answers to its requests, one large update — still queues), is
+ *   closed with 1013 (try again later) and resyncs when it reconnects, as after any reconnect.
  */
 export interface OutboundBound {
   readonly shedPresenceAt: number;
   readonly closeAt: number;
+  /** Default {@link DEFAULT_MAX_CONGESTED_MS}; 0: only `closeAt` closes. */
+  readonly maxCongestedMs?: number;
+  /** Default {@link DEFAULT_DRAIN_CHECK_MS}. */
+  readonly drainCheckMs?: number;
 }
+
+/**
+ * Long enough for a slow but live link to take one large message (4 MiB at ~70 KB/s); a peer
+ * that reads nothing for this long would get a full resync sooner by reconnecting.
+ */
+export const DEFAULT_MAX_CONGESTED_MS = 60_000;
+/** Only while congested; short, so a peer that resumes gets its held updates promptly. */
+export const DEFAULT_DRAIN_CHECK_MS = 20;
 
 const withoutPresence = (message: ChannelMsg): ChannelMsg | undefined => {
   if (message.type === "channel/ephemeral") return undefined;
@@ -76,6 +94,10 @@ export class FramedConnection {
   private readonly reassembler: FragmentReassembler | undefined;
   private expiry: Subscription | undefined;
   private ended = false;
+  private readonly congestion = new BehaviorSubject<boolean>(false);
+  /** When the current congestion began (scheduler time); undefined while not congested. */
+  private congestedSince: number | undefined;
+  private drainCheck: Subscription | undefined;
 
   constructor(private readonly options: FramedConnectionOptions) {
     this.reassembler = options.wireVersion === 2 ? new FragmentReassembler() : undefined;
@@ -84,6 +106,12 @@ export class FramedConnection {
       adapterType: options.adapterType,
       initiator: options.initiator,
       ...(options.principal === undefined ? {} : { principal: options.principal }),
+      ...(options.outbound === undefined
+        ? {}
+        : {
+            congested$: this.congestion.asObservable(),
+            queuedBytes: () => (this.ended ? 0 : (options.outbound?.queuedBytes() ?? 0)),
+          }),
       incoming$: this.incoming.observable,
       problems$: this.problems.observable,
       send: (message) => this.send(message),
@@ -124,6 +152,9 @@ export class FramedConnection {
     this.ended = true;
     this.expiry?.unsubscribe();
     this.expiry = undefined;
+    this.drainCheck?.unsubscribe();
+    this.drainCheck = undefined;
+    this.congestion.complete();
     this.reassembler?.dispose();
     this.incoming.complete();
     this.problems.complete();
@@ -141,6 +172,7 @@ export class FramedConnection {
         if (isLeft(outcome)) this.report(problemOf(outcome.left));
         else this.write(outcome.right);
       }
+      this.noteQueued();
       return;
     }
     const payloads = encodeTransportPayloads(message, {
@@ -149,6 +181,7 @@ export class FramedConnection {
     });
     if (isLeft(payloads)) this.report(problemOf(payloads.left));
     else for (const payload of payloads.right) this.write(payload);
+    this.noteQueued();
   }
 
   /** The message to send under the outbound bound, or nothing (shed, or the peer was closed). */
@@ -157,16 +190,66 @@ export class FramedConnection {
     if (bound === undefined) return message;
     const queued = bound.queuedBytes();
     if (queued > bound.closeAt) {
-      const reason = `peer too slow: ${queued} bytes unsent (bound ${bound.closeAt})`;
-      this.report({ code: "peer_too_slow", message: reason });
-      this.end();
-      this.options.closeSocket(reason, CLOSE_TRY_AGAIN_LATER);
+      this.tooSlow(`peer too slow: ${queued} bytes unsent (bound ${bound.closeAt})`);
       return undefined;
     }
     if (queued <= bound.shedPresenceAt) return message;
+    this.congest();
     const kept = withoutPresence(message);
     if (kept !== message) this.presenceShed++;
     return kept;
+  }
+
+  /** After a write: the write that crosses the threshold makes the very next update wait. */
+  private noteQueued(): void {
+    const bound = this.options.outbound;
+    if (bound === undefined || this.ended || this.congestedSince !== undefined) return;
+    if (bound.queuedBytes() > bound.shedPresenceAt) this.congest();
+  }
+
+  private congest(): void {
+    if (this.congestedSince !== undefined || this.ended) return;
+    this.congestedSince = this.options.scheduler.now();
+    this.congestion.next(true);
+    this.armDrainCheck();
+  }
+
+  /**
+   * Polled on the scheduler while congested (a socket has no portable "drained below N" event).
+   * Congestion ends only here, never inside `send`, so whoever reacts to it may send at once.
+   */
+  private armDrainCheck(): void {
+    const bound = this.options.outbound;
+    const since = this.congestedSince;
+    if (bound === undefined || since === undefined) return;
+    const { scheduler } = this.options;
+    const every = bound.drainCheckMs ?? DEFAULT_DRAIN_CHECK_MS;
+    const maxMs = bound.maxCongestedMs ?? DEFAULT_MAX_CONGESTED_MS;
+    const delay = maxMs > 0 ? Math.min(every, Math.max(0, since + maxMs - scheduler.now())) : every;
+    this.drainCheck = scheduler.schedule(() => {
+      this.drainCheck = undefined;
+      if (this.ended) return;
+      const queued = bound.queuedBytes();
+      if (queued <= bound.shedPresenceAt) {
+        this.congestedSince = undefined;
+        this.congestion.next(false);
+        return;
+      }
+      const behindMs = scheduler.now() - since;
+      if (maxMs > 0 && behindMs >= maxMs) {
+        this.tooSlow(
+          `peer too slow: behind for ${behindMs} ms, ${queued} bytes unsent (bound ${maxMs} ms)`,
+        );
+        return;
+      }
+      this.armDrainCheck();
+    }, delay);
+  }
+
+  private tooSlow(reason: string): void {
+    this.report({ code: "peer_too_slow", message: reason });
+    this.end();
+    this.options.closeSocket(reason, CLOSE_TRY_AGAIN_LATER);
   }
 
   private write(bytes: Uint8Array): void {

@@ -121,8 +121,9 @@ export interface WebSocketServerOptions {
   readonly scheduler?: SchedulerLike;
   /**
    * How far a peer that does not read may fall behind (bytes its socket has not written yet):
-   * presence is shed above `shedPresenceAt`, the socket closed with 1013 above `closeAt`.
-   * Default {@link DEFAULT_OUTBOUND_BOUND}; `false` turns it off.
+   * above `shedPresenceAt` presence is shed and its document updates are held, one per document
+   * when it drains; the socket is closed with 1013 above `closeAt` or after `maxCongestedMs`
+   * behind. Default {@link DEFAULT_OUTBOUND_BOUND}; `false` turns it off.
    */
   readonly outbound?: OutboundBound | false;
 }

@@ -6,7 +6,7 @@
 import { type Either, isLeft, left, right } from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { type BatchableMsg, type BatchMsg, MESSAGE_TYPES } from "../messages.js";
-import { type Codec, codec, indexKey, literal, oneOf } from "./combinators.js";
+import { appendAt, type Codec, codec, indexKey, literal, oneOf } from "./combinators.js";
 import { BATCHABLE_CODECS, ESTABLISHMENT_CODECS } from "./messages.js";
 import { isPlainObject } from "./render.js";
 
@@ -46,7 +46,7 @@ const messagesOf = (u: Record<string, unknown>, c: t.Context): Either<t.Errors, 
   const messages = u.messages;
   return Array.isArray(messages)
     ? right(messages)
-    : left(fail(messages, t.appendContext(c, "messages", MessagesArrayC, messages)));
+    : left(fail(messages, appendAt(c, "messages", MessagesArrayC, messages)));
 };
 
 const decodeItem = (item: unknown, c: t.Context, depth: number, acc: BatchItems): void => {
@@ -62,18 +62,12 @@ const decodeItem = (item: unknown, c: t.Context, depth: number, acc: BatchItems)
     }
     const inner = messagesOf(item, c);
     if (isLeft(inner)) acc.errors.push(inner.left);
-    else
-      collect(
-        inner.right,
-        t.appendContext(c, "messages", MessagesArrayC, inner.right),
-        depth + 1,
-        acc,
-      );
+    else collect(inner.right, appendAt(c, "messages", MessagesArrayC, inner.right), depth + 1, acc);
     return;
   }
   const member = BATCHABLE_CODECS.get(tag);
   if (member === undefined) {
-    const at = t.appendContext(c, "type", BatchableTypeC, tag);
+    const at = appendAt(c, "type", BatchableTypeC, tag);
     const why = ESTABLISHMENT_CODECS.has(tag)
       ? "a batchable message type (establishment messages are not allowed in a batch)"
       : undefined;
@@ -88,7 +82,7 @@ const decodeItem = (item: unknown, c: t.Context, depth: number, acc: BatchItems)
 const collect = (items: readonly unknown[], c: t.Context, depth: number, acc: BatchItems): void => {
   for (let i = 0; i < items.length; i++) {
     const item: unknown = items[i];
-    const at = t.appendContext(c, indexKey(i), BatchItemC, item);
+    const at = appendAt(c, () => indexKey(i), BatchItemC, item);
     try {
       decodeItem(item, at, depth, acc);
     } catch {
@@ -105,12 +99,12 @@ const collect = (items: readonly unknown[], c: t.Context, depth: number, acc: Ba
 export const decodeBatchItems = (u: unknown, c: t.Context): Either<t.Errors, BatchItems> => {
   if (!isPlainObject(u)) return left(fail(u, c));
   if (u.type !== "channel/batch") {
-    return left(fail(u.type, t.appendContext(c, "type", BatchTagC, u.type)));
+    return left(fail(u.type, appendAt(c, "type", BatchTagC, u.type)));
   }
   const messages = messagesOf(u, c);
   if (isLeft(messages)) return messages;
   const acc: BatchItems = { messages: [], errors: [] };
-  collect(messages.right, t.appendContext(c, "messages", MessagesArrayC, messages.right), 0, acc);
+  collect(messages.right, appendAt(c, "messages", MessagesArrayC, messages.right), 0, acc);
   return right(acc);
 };
 

@@ -18,6 +18,24 @@ export type Codec<A> = t.Type<A, A, unknown>;
  */
 export type Decoder<A> = t.Decoder<unknown, A>;
 
+/**
+ * The context of a first, optimistic pass: no path is built while validating, since nearly
+ * every received value is valid. Building one (`t.appendContext` copies the path array for
+ * every field of every message) was the largest allocation per received message in the W3
+ * profile. When the pass fails, callers validate again from a real context to word the error
+ * (`decode.ts`), so errors read exactly as before.
+ */
+export const FAST: t.Context = Object.freeze([]) as t.Context;
+
+/** `t.appendContext`, except on the optimistic pass (`FAST`), where no path is kept. */
+export const appendAt = (
+  c: t.Context,
+  key: string | (() => string),
+  decoder: t.Decoder<unknown, unknown>,
+  actual: unknown,
+): t.Context =>
+  c === FAST ? FAST : t.appendContext(c, typeof key === "string" ? key : key(), decoder, actual);
+
 /** Context key of an array element. */
 export const indexKey = (i: number): string => `[${i}]`;
 /** Context key of a record entry whose key came from the peer. */
@@ -89,7 +107,10 @@ export const arrayOf = <A>(name: string, item: Codec<A>): Codec<readonly A[]> =>
     const out: A[] = [];
     for (let i = 0; i < u.length; i++) {
       const v: unknown = u[i];
-      const r = item.validate(v, t.appendContext(c, indexKey(i), item, v));
+      const r = item.validate(
+        v,
+        appendAt(c, () => indexKey(i), item, v),
+      );
       if (isLeft(r)) return r;
       out.push(r.right);
     }
@@ -120,14 +141,14 @@ export const structWith = <R extends Props, O extends Props>(
     const out: Record<string, unknown> = {};
     for (const [key, field] of req) {
       const v = u[key];
-      const r = field.validate(v, t.appendContext(c, key, field, v));
+      const r = field.validate(v, appendAt(c, key, field, v));
       if (isLeft(r)) return t.failures(r.left);
       out[key] = r.right;
     }
     for (const [key, field] of opt) {
       const v = u[key];
       if (v === undefined || v === null) continue;
-      const r = field.validate(v, t.appendContext(c, key, field, v));
+      const r = field.validate(v, appendAt(c, key, field, v));
       if (isLeft(r)) return t.failures(r.left);
       out[key] = r.right;
     }
@@ -153,7 +174,7 @@ export const taggedUnion = <A>(
   codec(name, (u, c) => {
     if (!isPlainObject(u)) return t.failure(u, c);
     const v = u.type;
-    const r = tag.validate(v, t.appendContext(c, "type", tag, v));
+    const r = tag.validate(v, appendAt(c, "type", tag, v));
     if (isLeft(r)) return t.failures(r.left);
     const member = members.get(r.right);
     return member === undefined ? t.failure(v, c) : member.validate(u, c);

@@ -8,6 +8,7 @@
 import { decode, type Token, Tokenizer, Type } from "cborg";
 import { type Either, left, right } from "fp-ts/lib/Either.js";
 import { plainBytes } from "./bytes.js";
+import { decodePlainCbor, UNSURE } from "./cbor-decode.js";
 import { encodeWireCbor, type Gathered, gatherWireCbor } from "./cbor-encode.js";
 import {
   type DecodeError,
@@ -100,10 +101,15 @@ export const gatherCbor = (
   }
 };
 
-/** Exactly one data item filling `bytes`; trailing bytes are an error (spec §13.2.2). */
+/**
+ * Exactly one data item filling `bytes`; trailing bytes are an error (spec §13.2.2). The plain
+ * forms every sender writes are read by `decodePlainCbor`; cborg decides everything else.
+ */
 export const decodeCbor = (bytes: Uint8Array): Either<DecodeError, unknown> => {
+  const data = plainBytes(bytes);
+  const plain = decodePlainCbor(data);
+  if (plain !== UNSURE) return right(plain);
   try {
-    const data = plainBytes(bytes);
     return right(
       decode(data, { ...DECODE_OPTIONS, tokenizer: new StrictTokenizer(data, DECODE_OPTIONS) }),
     );

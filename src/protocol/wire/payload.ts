@@ -1,5 +1,5 @@
 /** The CBOR payload of a frame, shared by both framing versions (spec §13.2.2). */
-import { chain, type Either, map } from "fp-ts/lib/Either.js";
+import { chain, type Either, isLeft, right } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import type { ChannelMsg } from "../messages.js";
 import { decodeCbor, encodeCbor } from "./cbor.js";
@@ -36,19 +36,17 @@ export const encodeBatchPayload = (
   return encodeCbor(maps, reserve);
 };
 
-/** Decoders accept both the single-message and the `BATCH`-flag form (spec §13.2.1). */
+/**
+ * Decoders accept both the single-message and the `BATCH`-flag form (spec §13.2.1). Written
+ * out rather than piped: it runs once per received frame.
+ */
 export const decodePayload = (
   payload: Uint8Array,
   flags: number,
-): Either<DecodeError, DecodedMsg[]> =>
-  pipe(
-    decodeCbor(payload),
-    chain((value) =>
-      flags & FLAG_BATCH
-        ? fromWireArray(value)
-        : pipe(
-            fromWire(value),
-            map((m) => [m]),
-          ),
-    ),
-  );
+): Either<DecodeError, DecodedMsg[]> => {
+  const value = decodeCbor(payload);
+  if (isLeft(value)) return value;
+  if (flags & FLAG_BATCH) return fromWireArray(value.right);
+  const message = fromWire(value.right);
+  return isLeft(message) ? message : right([message.right]);
+};
