@@ -163,6 +163,8 @@ export const spawnClusterHub = (
 
 export interface ClusterHealth {
   readonly status: string;
+  /** Documents the hub holds in memory now. */
+  readonly documents: number;
   readonly cluster?: {
     readonly connected: boolean;
     readonly counters: Readonly<Record<string, number>>;
