@@ -452,8 +452,11 @@ const hubAlive = async () => {
     }
   }
   try {
-    return (await fetch(`${httpUrl}/health`)).ok;
-  } catch {
+    const res = await fetch(`${httpUrl}/health`);
+    if (!res.ok) console.error(`fuzz: /health answered ${res.status}: ${await res.text()}`);
+    return res.ok;
+  } catch (e) {
+    console.error(`fuzz: /health failed: ${e?.cause?.message ?? e}`);
     return false;
   }
 };

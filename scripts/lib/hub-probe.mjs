@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
 // Loaded into a hub process with `node --import` by the soak run: answers "sample" over IPC with
 // the process's own figures. The whole process is the code under test, so process-wide counts of
 // active handles and timers are the right measure here (unlike in jest, which shares its process).
+import { readFileSync } from "node:fs";
+
 process.on("message", (message) => {
   if (message !== "sample") return;
   // Started with --expose-gc (spawnHub's probe): measure what is retained, not garbage.
