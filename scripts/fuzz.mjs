@@ -451,13 +451,17 @@ const hubAlive = async () => {
       return false;
     }
   }
-  try {
-    const res = await fetch(`${httpUrl}/health`);
-    if (!res.ok) console.error(`fuzz: /health answered ${res.status}: ${await res.text()}`);
-    return res.ok;
-  } catch (e) {
-    console.error(`fuzz: /health failed: ${e?.cause?.message ?? e}`);
-    return false;
+  // Twice: a pooled keep-alive socket the hub closed just now fails one fetch (ECONNRESET, seen
+  // with eviction off) without saying anything about the hub.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(`${httpUrl}/health`);
+      if (!res.ok) console.error(`fuzz: /health answered ${res.status}: ${await res.text()}`);
+      return res.ok;
+    } catch (e) {
+      console.error(`fuzz: /health failed (attempt ${attempt}): ${e?.cause?.message ?? e}`);
+      if (attempt === 2) return false;
+    }
   }
 };
 
