@@ -16,8 +16,7 @@ const run = (
 ): Input | undefined => {
   switch (command.type) {
     case "watch-doc":
-      // Created for a peer: watched once application code asks for it (DocRegistry.ensure).
-      context.docs.ensure(command.docId, false);
+      context.docs.ensure(command.docId);
       return undefined;
     case "unwatch-doc":
       context.docs.release(command.docId);

@@ -26,8 +26,7 @@ const onlyOwnOpsAdded = (from: VersionVector, to: VersionVector, peer: string): 
 
 interface Entry {
   readonly doc: LoroDoc;
-  /** Set while local commits are watched (see `ensure`). */
-  unsubscribe: (() => void) | undefined;
+  readonly unsubscribe: () => void;
   /** The version after the last change we saw (a local commit or an import). */
   known: VersionVector;
   delta: Delta | undefined;
@@ -69,37 +68,38 @@ export const createDocRegistry = (
   const released = new Set<DocId>();
   return {
     get: (docId) => docs.get(docId)?.doc,
-    ensure(docId, watchCommits = true) {
-      let entry = docs.get(docId);
-      if (entry === undefined) {
-        const doc = new LoroDoc();
-        doc.setPeerId(released.has(docId) ? randomLoroPeerId() : BigInt(peerId));
-        entry = { doc, unsubscribe: undefined, known: {}, delta: undefined, commits: undefined };
-        docs.set(docId, entry);
-      }
-      if (watchCommits && entry.unsubscribe === undefined) {
-        const watched = entry;
+    ensure(docId) {
+      const existing = docs.get(docId);
+      if (existing !== undefined) return existing.doc;
+      const doc = new LoroDoc();
+      doc.setPeerId(released.has(docId) ? randomLoroPeerId() : BigInt(peerId));
+      const entry: Entry = {
+        doc,
         // Inside `commit()`: remember the bytes only. The version is read once per run of
         // commits, when the engine takes them (`settle`): reading it per commit was 40 % of
         // what a commit cost in W2.
-        watched.unsubscribe = watched.doc.subscribeLocalUpdates((bytes) => {
-          watched.commits = { bytes, count: (watched.commits?.count ?? 0) + 1 };
+        unsubscribe: doc.subscribeLocalUpdates((bytes) => {
+          entry.commits = { bytes, count: (entry.commits?.count ?? 0) + 1 };
           onLocalCommit(docId);
-        });
-      }
-      return entry.doc;
+        }),
+        known: {},
+        delta: undefined,
+        commits: undefined,
+      };
+      docs.set(docId, entry);
+      return doc;
     },
     release(docId) {
       const entry = docs.get(docId);
       if (entry === undefined) return;
-      entry.unsubscribe?.();
+      entry.unsubscribe();
       docs.delete(docId);
       released.add(docId);
     },
     evict(docId) {
       const entry = docs.get(docId);
       if (entry === undefined) return;
-      entry.unsubscribe?.();
+      entry.unsubscribe();
       docs.delete(docId);
       const ours = docVersion(entry.doc)[entry.doc.peerIdStr] ?? 0;
       if (ours > 0) released.add(docId);
@@ -130,7 +130,7 @@ export const createDocRegistry = (
         : undefined;
     },
     dispose() {
-      for (const { unsubscribe } of docs.values()) unsubscribe?.();
+      for (const { unsubscribe } of docs.values()) unsubscribe();
       docs.clear();
     },
   };

@@ -19,15 +19,8 @@ export interface Delta {
 
 export interface DocRegistry {
   get(docId: DocId): LoroDoc | undefined;
-  /**
-   * Creates the doc (with our peer id) if needed, and watches its local commits unless
-   * `watchCommits` is false. The engine creates docs that peers sent without watching them: a
-   * hub never writes to those, and each watch costs about 0.5 KB that loro-crdt 1.17 does not
-   * give back when the doc is freed (measured: 10,000 docs subscribed, unsubscribed and freed
-   * leave ~5 MB of RSS; without the watch, none). Anything that hands a doc to application code
-   * (the repo's `doc`, `open`, `presence`) watches it.
-   */
-  ensure(docId: DocId, watchCommits?: boolean): LoroDoc;
+  /** Creates (with our peer id) and watches the doc if needed. */
+  ensure(docId: DocId): LoroDoc;
   /** Deleted: stop watching and forget it; a re-created doc writes under a fresh Loro peer id. */
   release(docId: DocId): void;
   /**
