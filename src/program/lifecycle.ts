@@ -19,7 +19,7 @@ import {
   setPeer,
   withoutResume,
 } from "./model.js";
-import { pmapForEach, pmapGet, pmapRemove } from "./pmap.js";
+import { pmapGet, pmapRemove } from "./pmap.js";
 
 /**
  * - `unknown`: not in the model (never opened, deleted or already evicted);
@@ -71,19 +71,22 @@ export const docHolding = (model: Model, docId: DocId): Holding => {
  * storage. If the model still agrees, the doc's record, its subscriber index and every peer's
  * record of it go, and the effects free the LoroDoc and its presence rooms.
  *
- * Peers' records go too (a reconnecting peer simply asks again, and storage answers); keeping
- * them would keep per-peer memory for every document ever served. Finding them walks the peers
- * once: O(P) per eviction. The peer records themselves stay (a returning peer keeps the identity
+ * Subscribed peers' records go too (a reconnecting peer simply asks again, and storage answers);
+ * keeping them would keep per-peer memory for every document ever served. The peer records themselves stay (a returning peer keeps the identity
  * it first presented, §3.3).
  */
 export const handleDocEvict = (ctx: Ctx, docId: DocId): void => {
   if (docHolding(ctx.model, docId) !== "free") return;
+  // The subscribers' records, found through the index: O(subscribers). Walking every peer for
+  // records of unsubscribed ones (announcements) stalled a hub that had seen thousands of peer
+  // ids (the hostile-traffic run); those few records stay, and remain true of the peer.
+  const touched: PeerState[] = [];
+  for (const peerId of pmapGet(ctx.model.subscribers, docId) ?? []) {
+    const peer = getPeer(ctx.model, peerId);
+    if (peer !== undefined) touched.push(peer);
+  }
   removeDoc(ctx, docId);
   ctx.model = { ...ctx.model, subscribers: pmapRemove(ctx.model.subscribers, docId) };
-  const touched: PeerState[] = [];
-  pmapForEach(ctx.model.peers, (peer) => {
-    if (pmapGet(peer.docs, docId) !== undefined) touched.push(peer);
-  });
   for (const peer of touched) {
     // Its records changed under it: a resume (docs/RESUME.md) must not skip this doc.
     ctx.model = setPeer(ctx.model, withoutResume({ ...peer, docs: pmapRemove(peer.docs, docId) }));
