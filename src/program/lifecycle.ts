@@ -8,7 +8,7 @@
  * this decides from the model alone, and the program re-checks it when the eviction arrives.
  */
 import type { DocId } from "../protocol/messages.js";
-import { compareVersions, type VersionVector } from "../protocol/version-vector.js";
+import { versionCovers } from "../protocol/version-vector.js";
 import { type Ctx, emit, removeDoc } from "./context.js";
 import {
   getChannel,
@@ -32,12 +32,6 @@ import { pmapGet, pmapRemove } from "./pmap.js";
  */
 export type Holding = "unknown" | "held" | "unstored" | "free";
 
-const covers = (a: VersionVector | undefined, b: VersionVector): boolean => {
-  if (a === undefined) return false;
-  const order = compareVersions(a, b);
-  return order === 0 || order === 1;
-};
-
 /**
  * Costs O(subscribers of the doc): storage channels subscribe to every doc they were asked
  * about, so they are found among the subscribers, without a scan of every channel.
@@ -59,7 +53,8 @@ export const docHolding = (model: Model, docId: DocId): Holding => {
       // whole version (A5 records what it was sent): one that lags keeps the doc.
       // The version alone: a storage peer that answered "unavailable" is `absent`, yet holds
       // what our sync-response then sent it.
-      if (!covers(pmapGet(peer.docs, docId)?.version, doc.version)) return "unstored";
+      const held = pmapGet(peer.docs, docId)?.version;
+      if (held === undefined || !versionCovers(held, doc.version)) return "unstored";
       if (channel.kind === "storage") stored = true;
     }
   }

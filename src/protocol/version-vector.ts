@@ -37,6 +37,12 @@ export const compareVersions = (a: VersionVector, b: VersionVector): -1 | 0 | 1 
   return 0;
 };
 
+/** `a` holds every operation of `b` (equal or ahead). */
+export const versionCovers = (a: VersionVector, b: VersionVector): boolean => {
+  const order = compareVersions(a, b);
+  return order === 0 || order === 1;
+};
+
 export const versionsEqual = (a: VersionVector, b: VersionVector): boolean =>
   compareVersions(a, b) === 0;
 

@@ -31,9 +31,9 @@ import {
 } from "rxjs";
 import type { DocId } from "../../src/protocol/messages.js";
 import {
-  compareVersions,
   EMPTY_VERSION,
   type VersionVector,
+  versionCovers,
 } from "../../src/protocol/version-vector.js";
 import type { StorageBackend } from "../storage/storage-backend.js";
 import type { Connection, Transport } from "../transport.js";
@@ -102,11 +102,6 @@ export type RedisBus = Transport & {
   whenClosed(): Promise<void>;
 };
 
-const covers = (a: VersionVector, b: VersionVector): boolean => {
-  const order = compareVersions(a, b);
-  return order === 0 || order === 1;
-};
-
 export const redisBus = (options: RedisBusOptions): RedisBus => {
   const hubId = options.hubId ?? randomBytes(8).toString("hex");
   const prefix = options.keyPrefix ?? "loro-rx:";
@@ -138,7 +133,12 @@ export const redisBus = (options: RedisBusOptions): RedisBus => {
     for (const [docId, list] of state.tracked) {
       const durable = durableVersion(docId) ?? EMPTY_VERSION;
       let n = 0;
-      while (n < list.length && entryMs(list[n]!.id) < cutoff && covers(durable, list[n]!.end)) n++;
+      while (
+        n < list.length &&
+        entryMs(list[n]!.id) < cutoff &&
+        versionCovers(durable, list[n]!.end)
+      )
+        n++;
       if (n === 0) continue;
       const last = list[n - 1]!.id;
       try {

@@ -26,9 +26,9 @@
 import { Observable, Subject } from "rxjs";
 import type { ChannelMsg, DocId } from "../../src/protocol/messages.js";
 import {
-  compareVersions,
   EMPTY_VERSION,
   type VersionVector,
+  versionCovers,
 } from "../../src/protocol/version-vector.js";
 import type { Transport, TransportProblem } from "../transport.js";
 import { tapConnection } from "./tap-connection.js";
@@ -71,12 +71,6 @@ const merged = (a: VersionVector | undefined, b: VersionVector): VersionVector =
   return out;
 };
 
-/** `a` holds every operation of `b`. */
-const covers = (a: VersionVector | undefined, b: VersionVector): boolean => {
-  const order = compareVersions(a ?? EMPTY_VERSION, b);
-  return order === 0 || order === 1;
-};
-
 interface Noted {
   readonly docId: DocId;
   readonly version: VersionVector;
@@ -97,7 +91,7 @@ export const createDurabilityTracker = (): DurabilityTracker => {
   const raise = (docId: DocId, version: unknown): void => {
     if (!isVersion(version) || frozen.has(docId)) return;
     const before = accepted.get(docId);
-    if (covers(before, version)) return;
+    if (versionCovers(before ?? EMPTY_VERSION, version)) return;
     accepted.set(docId, merged(before, version));
     changed.add(docId);
     accepted$.next(docId);

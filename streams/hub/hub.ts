@@ -15,7 +15,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { asyncScheduler, type Observable, type SchedulerLike, Subscription } from "rxjs";
 import type { DocId } from "../../src/protocol/messages.js";
-import { compareVersions, type VersionVector } from "../../src/protocol/version-vector.js";
+import { type VersionVector, versionCovers } from "../../src/protocol/version-vector.js";
 import type { AccessStore } from "../auth/access-store.js";
 import { DEFAULT_MAX_DOCS_PER_CONNECTION, docsPerConnection } from "../auth/docs-limit.js";
 import { createHubAuth } from "../auth/hub-auth.js";
@@ -121,12 +121,6 @@ export class HubInsecureError extends Error {
     this.name = "HubInsecureError";
   }
 }
-
-/** `a` holds every operation of `b`. */
-const covers = (a: VersionVector, b: VersionVector): boolean => {
-  const order = compareVersions(a, b);
-  return order === 0 || order === 1;
-};
 
 const isLoopback = (host: string): boolean =>
   host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
@@ -345,7 +339,7 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
     docIdleMs: options.docIdleMs ?? DEFAULT_DOC_IDLE_MS,
     // Only what the hub acknowledges may leave memory: on a cluster hub that includes the
     // stream, since a reconnecting bus republishes only documents the engine still holds.
-    isDurable: (docId, version) => covers(acknowledged(docId), version),
+    isDurable: (docId, version) => versionCovers(acknowledged(docId), version),
     permissions: auth === undefined ? { discovery } : accessPermissions(auth.store, discovery),
     ...(auth === undefined ? {} : { permissionChanges: auth.store.changes$ }),
     middleware: [

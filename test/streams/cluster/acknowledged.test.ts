@@ -1,11 +1,3 @@
-/**
- * Acknowledged, cluster-wide (issue 14): a hub of a cluster acknowledges an edit only once
- * PostgreSQL holds it AND it is on the document's Redis Stream, because hubs already following
- * the document learn of it only from the stream. The hub under test reaches Redis through a TCP
- * proxy of the test's own, so its path alone can be cut; the other hub and the shared Redis stay
- * up. Hubs are child processes of the built CLI, clients in-process repos on real sockets.
- */
-import { setTimeout as sleep } from "node:timers/promises";
 import { fetchDurableVersion, postgresStorage } from "../../../streams/node.js";
 import { rebuildDoc } from "../../../streams/storage/rebuild-doc.js";
 import { freshDatabase } from "../../services/postgres.js";
@@ -28,6 +20,7 @@ import {
   redisPath,
   sharedRedisUrl,
   spawnClusterHub,
+  until,
 } from "./cluster-process.js";
 
 const dir = useHubProcesses();
@@ -44,14 +37,6 @@ afterEach(async () => {
 afterAll(() => db.drop());
 
 /** Polls an asynchronous condition (HTTP, PostgreSQL) until it holds. */
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await sleep(20);
-  }
-};
-
 const ackedBy = async (hub: HubProcess, edits: readonly Edit[]) => {
   const durable = await fetchDurableVersion(hub.httpUrl, edits[0]!.docId);
   return edits.every((e) => isAcked(e, durable));

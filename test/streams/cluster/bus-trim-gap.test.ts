@@ -17,15 +17,7 @@ import { docVersion } from "../../../streams/loro-version.js";
 import { memoryStorage } from "../../../streams/storage/memory-storage.js";
 import type { StorageBackend } from "../../../streams/storage/storage-backend.js";
 import type { Connection } from "../../../streams/transport.js";
-import { sharedRedisUrl } from "./cluster-process.js";
-
-const until = async (what: string, check: () => boolean, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await sleep(5);
-  }
-};
+import { sharedRedisUrl, until } from "./cluster-process.js";
 
 interface Harness {
   readonly bus: RedisBus;

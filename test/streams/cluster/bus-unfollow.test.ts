@@ -5,7 +5,6 @@
  * document's stream and presence. Keys live under a prefix of this test's own.
  */
 import { randomBytes } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { LoroDoc } from "loro-crdt";
 import type { Subscription } from "rxjs";
@@ -16,18 +15,10 @@ import { type RedisBus, redisBus } from "../../../streams/cluster/redis-bus.js";
 import { docVersion } from "../../../streams/loro-version.js";
 import { memoryStorage } from "../../../streams/storage/memory-storage.js";
 import type { Connection } from "../../../streams/transport.js";
-import { sharedRedisUrl } from "./cluster-process.js";
+import { sharedRedisUrl, until } from "./cluster-process.js";
 
 const covers = (a: VersionVector, b: VersionVector): boolean =>
   Object.entries(b).every(([peer, n]) => (a[peer] ?? 0) >= n);
-
-const until = async (what: string, check: () => boolean, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await sleep(5);
-  }
-};
 
 interface Harness {
   readonly bus: RedisBus;

@@ -150,6 +150,23 @@ export const redisPath = async (redisUrl: string): Promise<RedisPath> => {
   };
 };
 
+/** Polls `check` (a rejection counts as not yet) until it holds; fails with `what` after the bound. */
+export const until = async (
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (
+    !(await Promise.resolve()
+      .then(check)
+      .catch(() => false))
+  ) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await sleep(10);
+  }
+};
+
 export const spawnClusterHub = (
   dataDir: string,
   redisUrl: string,

@@ -5,7 +5,6 @@
  * Hubs are child processes of the built CLI, with real Redis and PostgreSQL.
  */
 import { randomBytes } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { freshDatabase } from "../../services/postgres.js";
 import { eventually, missing, useHubProcesses, writeEdit } from "../hub/hub-process.js";
 import {
@@ -14,6 +13,7 @@ import {
   health,
   sharedRedisUrl,
   spawnClusterHub,
+  until,
 } from "./cluster-process.js";
 
 const dir = useHubProcesses();
@@ -24,14 +24,6 @@ beforeAll(async () => {
 });
 afterEach(closeClients);
 afterAll(() => db.drop());
-
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await sleep(20);
-  }
-};
 
 describe("eviction on a cluster hub", () => {
   it("frees a document its clients left, and reloads it with what other hubs wrote meanwhile", async () => {

@@ -24,6 +24,7 @@ import {
   health,
   sharedRedisUrl,
   spawnClusterHub,
+  until,
 } from "./cluster-process.js";
 
 const dir = useHubProcesses();
@@ -34,14 +35,6 @@ beforeAll(async () => {
 });
 afterEach(closeClients);
 afterAll(() => db.drop());
-
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await sleep(20);
-  }
-};
 
 describe("a hub that falls behind reading a stream past the trim grace", () => {
   it("gets every edit once it runs again: no restart, no reconnect, entries trimmed before it read them", async () => {
