@@ -8,7 +8,7 @@
  * this decides from the model alone, and the program re-checks it when the eviction arrives.
  */
 import type { DocId } from "../protocol/messages.js";
-import { versionCovers } from "../protocol/version-vector.js";
+import { EMPTY_VERSION, isEmptyVersion, versionCovers } from "../protocol/version-vector.js";
 import { type Ctx, emit, removeDoc } from "./context.js";
 import {
   getChannel,
@@ -26,9 +26,8 @@ import { pmapGet, pmapRemove } from "./pmap.js";
  * - `held`: a connected outside peer is subscribed, or a storage-first wait is open;
  * - `unstored`: storage has not been handed everything we hold (our record of what each
  *   storage peer holds, kept by A5 and sync-responses, does not cover our version), or there is
- *   no storage (such
- *   a node never lets a document go, it would lose it);
- * - `free`: nobody holds it and storage has it — it may be evicted.
+ *   no storage (such a node never lets a document go, it would lose it);
+ * - `free`: nobody holds it and storage has it, or it is empty — it may be evicted.
  */
 export type Holding = "unknown" | "held" | "unstored" | "free";
 
@@ -53,12 +52,15 @@ export const docHolding = (model: Model, docId: DocId): Holding => {
       // whole version (A5 records what it was sent): one that lags keeps the doc.
       // The version alone: a storage peer that answered "unavailable" is `absent`, yet holds
       // what our sync-response then sent it.
-      const held = pmapGet(peer.docs, docId)?.version;
-      if (held === undefined || !versionCovers(held, doc.version)) return "unstored";
+      const held = pmapGet(peer.docs, docId)?.version ?? EMPTY_VERSION;
+      if (!versionCovers(held, doc.version)) return "unstored";
       if (channel.kind === "storage") stored = true;
     }
   }
-  return stored ? "free" : "unstored";
+  // An empty doc has nothing to lose: free even where storage never held it (it answered
+  // "unavailable" to a request for a doc nobody wrote). Kept, every name a hostile client asked
+  // for would stay in memory for good.
+  return stored || isEmptyVersion(doc.version) ? "free" : "unstored";
 };
 
 /**

@@ -25,6 +25,7 @@ import {
   STORAGE,
   syncRequest,
   syncResponse,
+  unavailable,
   withDoc,
 } from "./helpers.js";
 
@@ -60,6 +61,21 @@ describe("docHolding", () => {
   it("without storage a doc is never free: evicting it would lose it", () => {
     const model = connect(withDoc(node(), "d", { "100": 2 }), 1, alice);
     expect(docHolding(model, "d")).toBe("unstored");
+  });
+
+  it("an empty doc storage never had (it answered unavailable) is free once its asker left", () => {
+    // What a client asking for made-up names leaves behind: without this, every such name
+    // stayed in memory for good (the hostile-traffic run).
+    const asked = given(hubWithStorage(), [
+      received(1, syncRequest("junk", {}, true)),
+      received(STORAGE, syncResponse("junk", unavailable)),
+    ]);
+    expect(getDoc(asked, "junk")).toBeDefined();
+    expect(docHolding(asked, "junk")).toBe("held");
+    const left = given(asked, [channelRemoved(1)]);
+    expect(docHolding(left, "junk")).toBe("free");
+    const [evicted] = update(left, { type: "doc-evict", docId: "junk" });
+    expect(getDoc(evicted, "junk")).toBeUndefined();
   });
 
   it("storage-first: a doc waiting for storage's answer is held, even after its requester left", () => {
