@@ -13,6 +13,7 @@ import type {
 } from "../protocol/messages.js";
 import { docsToOffer, shouldRequestOnReconnect } from "./algorithms.js";
 import { type Ctx, drop, emit, requestSync, updateDoc } from "./context.js";
+import { noteDeparture, noteReturn } from "./departed-peers.js";
 import { peerDeparture } from "./handle-presence.js";
 import {
   type Channel,
@@ -85,7 +86,10 @@ const detachFromPeer = (ctx: Ctx, channel: Channel): void => {
   if (peer === undefined || !peer.channels.includes(channel.channelId)) return;
   const channels = peer.channels.filter((id) => id !== channel.channelId);
   ctx.model = setPeer(ctx.model, { ...peer, channels });
-  if (channels.length === 0) emit(ctx, peerDeparture(ctx, peer.identity.peerId));
+  if (channels.length === 0) {
+    emit(ctx, peerDeparture(ctx, peer.identity.peerId));
+    noteDeparture(ctx, peer.identity.peerId);
+  }
 };
 
 /** §6.3 */
@@ -135,7 +139,7 @@ const bindChannel = (
   ctx.model = setChannel(ctx.model, bound);
   const existing = getPeer(ctx.model, identity.peerId);
   const known = existing !== undefined;
-  const base: PeerState = existing ?? {
+  const base: PeerState = (existing === undefined ? undefined : noteReturn(ctx, existing)) ?? {
     identity,
     seq: ctx.model.nextSeq,
     channels: [],

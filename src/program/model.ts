@@ -106,6 +106,21 @@ export interface PeerState {
    * this peer is a full one.
    */
   readonly resume?: { readonly session: string };
+  /** Set while the peer has no channel: its place in `Model.departures` (departed-peers.ts). */
+  readonly departedAt?: number;
+}
+
+/** Default for `InitOptions.maxDepartedPeers` (departed-peers.ts says why there is a bound). */
+export const MAX_DEPARTED_PEERS = 1_000;
+
+/** Peers without a channel, oldest departure first, and how many are kept (departed-peers.ts). */
+export interface Departures {
+  /** Departure ordinal (as a string) → peer id; ordinals of returned peers are removed. */
+  readonly queue: PMap<PeerId>;
+  /** The oldest ordinal that may still be in `queue`. */
+  readonly head: number;
+  readonly next: number;
+  readonly max: number;
 }
 
 export interface Model {
@@ -119,6 +134,7 @@ export interface Model {
   /** docIds with storage-first state, so channel removal need not scan every document. */
   readonly waiting: PMap<true>;
   readonly nextSeq: number;
+  readonly departures: Departures;
   /**
    * Our resume session (docs/RESUME.md §1): fresh for every model, never reused. Without one
    * the node neither offers nor accepts a resume, and its handshakes are the spec's.
@@ -130,6 +146,11 @@ export interface InitOptions {
   readonly identity: Identity;
   /** Enables the resume extension (docs/RESUME.md); the caller draws it at random. */
   readonly session?: string;
+  /**
+   * How many peers without a channel keep their records (a cheap reconnection); the one that
+   * left longest ago is forgotten beyond that. Default `MAX_DEPARTED_PEERS` (1,000).
+   */
+  readonly maxDepartedPeers?: number;
 }
 
 /** The empty model of a node with the given identity. Validate the identity before (identity.ts). */
@@ -141,6 +162,12 @@ export const init = (options: InitOptions): Model => ({
   subscribers: emptyPMap(),
   waiting: emptyPMap(),
   nextSeq: 1,
+  departures: {
+    queue: emptyPMap(),
+    head: 0,
+    next: 0,
+    max: options.maxDepartedPeers ?? MAX_DEPARTED_PEERS,
+  },
   ...(options.session === undefined ? {} : { session: options.session }),
 });
 

@@ -2,8 +2,10 @@
  * Which documents' ready states (§11) an input may change: the engine recomputes ready states
  * at quiescence for those documents only, never by scanning every document.
  */
-import type { ChannelMsg, DocId } from "../protocol/messages.js";
+import type { ChannelId, ChannelMsg, DocId } from "../protocol/messages.js";
 import type { Input } from "./inputs.js";
+import { getChannel, getPeer, type Model } from "./model.js";
+import { pmapForEach } from "./pmap.js";
 
 /** Adds a message's docs to `out`; `true` when it may change every doc (establishment). */
 const messageTouches = (message: ChannelMsg, out: Set<DocId>): boolean => {
@@ -46,4 +48,46 @@ export const readinessTouched = (input: Input, out: Set<DocId>): boolean => {
       out.add(input.docId);
       return false;
   }
+};
+
+/** The channel a channel-wide input concerns, if it is one. */
+const channelOf = (input: Input): ChannelId | undefined => {
+  switch (input.type) {
+    case "channel-added":
+    case "channel-removed":
+    case "establish-channel":
+    case "message-received":
+      return input.channelId;
+    default:
+      return undefined;
+  }
+};
+
+/** Adds every doc the peer behind `channelId` in `model` has a record of. */
+const addPeerDocs = (model: Model, channelId: ChannelId, out: Set<DocId>): void => {
+  const peerId = getChannel(model, channelId)?.peerId;
+  const peer = peerId === undefined ? undefined : getPeer(model, peerId);
+  if (peer !== undefined) pmapForEach(peer.docs, (_state, docId) => out.add(docId));
+};
+
+/**
+ * `readinessTouched` narrowed with the models before and after the input: a channel coming,
+ * going or being (re-)established changes the ready states only of the docs its peer — before
+ * and after, for a channel rebound to another peer — has records of, since a ready state lists a
+ * peer only for docs it has a record of. Returns `true` only when any doc may have changed
+ * (permissions). Why: the hub sees a connection come and go per client; rechecking every doc
+ * it ever emitted a state for, against every peer, stalled it under hostile churn.
+ */
+export const readinessTouchedIn = (
+  input: Input,
+  before: Model,
+  after: Model,
+  out: Set<DocId>,
+): boolean => {
+  if (!readinessTouched(input, out)) return false;
+  const channelId = channelOf(input);
+  if (channelId === undefined) return true;
+  addPeerDocs(before, channelId, out);
+  addPeerDocs(after, channelId, out);
+  return false;
 };

@@ -20,15 +20,20 @@ export interface ReadyState {
   readonly status: ReadyStatus;
 }
 
-const peersInOrder = (model: Model): PeerState[] =>
+/** Every peer in first-seen order; pass it to `readyStates` to share one sort between docs. */
+export const peersInOrder = (model: Model): PeerState[] =>
   pmapValues(model.peers).sort((a, b) => a.seq - b.seq);
 
-export const readyStates = (model: Model, docId: DocId): ReadyState[] => {
+export const readyStates = (
+  model: Model,
+  docId: DocId,
+  peers: readonly PeerState[] = peersInOrder(model),
+): ReadyState[] => {
   const doc = getDoc(model, docId);
   const own: ReadyStatus =
     doc === undefined ? "absent" : isEmptyVersion(doc.version) ? "pending" : "synced";
   const out: ReadyState[] = [{ docId, identity: model.identity, channels: [], status: own }];
-  for (const peer of peersInOrder(model)) {
+  for (const peer of peers) {
     const state = getPeerDoc(peer, docId);
     if (state === undefined || state.status === "unknown") continue;
     // D-1: an answer from an earlier connection counts as pending until the peer answers again.

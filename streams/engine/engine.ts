@@ -110,6 +110,12 @@ export interface EngineOptions {
    * documents that changed. Default on; `false` keeps every handshake as the spec's.
    */
   readonly resume?: boolean;
+  /**
+   * Peers that left keep their records (a reconnection then costs what changed) up to this many;
+   * beyond it the one that left longest ago is forgotten and, if it returns, syncs as on first
+   * contact. Default 1,000 (`MAX_DEPARTED_PEERS`).
+   */
+  readonly maxDepartedPeers?: number;
 }
 
 export interface Engine {
@@ -158,9 +164,17 @@ export const createEngine = (options: EngineOptions): Engine => {
   const events$ = new Subject<EngineEvent>();
   const inputs$ = new Subject<Input>();
   const commands$ = new Subject<Command>();
+  const max = options.maxDepartedPeers;
+  if (max !== undefined && !(Number.isSafeInteger(max) && max >= 0)) {
+    throw new RangeError(`maxDepartedPeers must be a non-negative integer, got ${max}`);
+  }
+  const limits =
+    options.maxDepartedPeers === undefined ? {} : { maxDepartedPeers: options.maxDepartedPeers };
   // docs/RESUME.md §1: a fresh random session per engine.
   const initial =
-    options.resume === false ? init({ identity }) : init({ identity, session: newSession() });
+    options.resume === false
+      ? init({ identity, ...limits })
+      : init({ identity, session: newSession(), ...limits });
   const model$ = new BehaviorSubject<Model>(initial);
   const transitions$ = new Subject<Transition>();
   let closed = false;
@@ -335,9 +349,10 @@ export const createEngine = (options: EngineOptions): Engine => {
     named.clear();
   };
   const apply = (transition: Transition): void => {
-    noteUse(transition.input, model$.value);
+    const before = model$.value;
+    noteUse(transition.input, before);
     model$.next(transition.model);
-    if (events$.observed) readiness.touch(transition.input);
+    if (events$.observed) readiness.touch(transition.input, before, transition.model);
     if (gate !== undefined) gateAfter(transition.input);
     transitions$.next(transition);
     // The per-command loop stays here: effects run synchronously, feedback waits its turn.

@@ -5,13 +5,13 @@
  */
 import type { Input } from "../../src/program/inputs.js";
 import { getDoc, type Model } from "../../src/program/model.js";
-import { type ReadyState, readyStates } from "../../src/program/readiness.js";
-import { readinessTouched } from "../../src/program/readiness-touch.js";
+import { peersInOrder, type ReadyState, readyStates } from "../../src/program/readiness.js";
+import { readinessTouchedIn } from "../../src/program/readiness-touch.js";
 import type { DocId } from "../../src/protocol/messages.js";
 
 export interface ReadinessTracker {
-  /** Notes which documents an input may have changed the readiness of. */
-  touch(input: Input): void;
+  /** Notes which documents an input (taking `before` to `after`) may have changed the readiness of. */
+  touch(input: Input, before: Model, after: Model): void;
   /** Emits a change for every touched doc whose ready states differ from the last emitted. */
   collect(model: Model, emit: (docId: DocId, states: readonly ReadyState[]) => void): void;
   /**
@@ -26,8 +26,8 @@ export const createReadinessTracker = (): ReadinessTracker => {
   let dirty = new Set<DocId>();
   let everything = false;
   return {
-    touch(input) {
-      if (readinessTouched(input, dirty)) everything = true;
+    touch(input, before, after) {
+      if (readinessTouchedIn(input, before, after, dirty)) everything = true;
     },
     reset() {
       if (dirty.size > 0) dirty = new Set();
@@ -39,8 +39,9 @@ export const createReadinessTracker = (): ReadinessTracker => {
       const docIds = everything ? new Set([...last.keys(), ...dirty]) : dirty;
       dirty = new Set();
       everything = false;
+      const peers = peersInOrder(model); // once per quiescence, not once per doc
       for (const docId of docIds) {
-        const states = readyStates(model, docId);
+        const states = readyStates(model, docId, peers);
         const key = JSON.stringify(states);
         if (last.get(docId) === key) continue;
         if (getDoc(model, docId) === undefined) {

@@ -7,7 +7,7 @@
 import { presenceFanout } from "../../src/program/algorithms.js";
 import type { Command } from "../../src/program/commands.js";
 import { supersessionKey } from "../../src/program/presence-supersession.js";
-import { readinessTouched } from "../../src/program/readiness-touch.js";
+import { readinessTouched, readinessTouchedIn } from "../../src/program/readiness-touch.js";
 import type { EphemeralMsg } from "../../src/protocol/messages.js";
 import {
   alice,
@@ -18,6 +18,7 @@ import {
   connect,
   docEnsure,
   fold,
+  given,
   heartbeat,
   hubWithStorage,
   node,
@@ -171,5 +172,40 @@ describe("readinessTouched (whose ready states an input may change, §11)", () =
       stores: [presence("1")],
     });
     expect(touched(ephemeral)).toEqual({ everything: false, docs: [] });
+  });
+});
+
+describe("readinessTouchedIn (the same, narrowed with the models around the input)", () => {
+  /** "a" and "b" subscribed by alice on channel 1; "c" by bob on channel 2. */
+  const before = subscribed(
+    subscribed(subscribed(connect(connect(node(), 1, alice), 2, bob), 1, "a"), 1, "b"),
+    2,
+    "c",
+  );
+  const touchedIn = (input: Parameters<typeof readinessTouched>[0]) => {
+    const out = new Set<string>();
+    const after = given(before, [input]);
+    const everything = readinessTouchedIn(input, before, after, out);
+    return { everything, docs: [...out].sort() };
+  };
+
+  it("a channel going or re-establishing touches only its peer's docs", () => {
+    expect(touchedIn(channelRemoved(1))).toEqual({ everything: false, docs: ["a", "b"] });
+    expect(touchedIn(received(2, { type: "channel/establish-request", identity: bob }))).toEqual({
+      everything: false,
+      docs: ["c"],
+    });
+  });
+
+  it("a channel rebound to another peer touches both peers' docs (N-20)", () => {
+    expect(touchedIn(received(2, { type: "channel/establish-request", identity: alice }))).toEqual({
+      everything: false,
+      docs: ["a", "b", "c"],
+    });
+  });
+
+  it("a new channel touches nothing; a permissions change still touches everything", () => {
+    expect(touchedIn(channelAdded(3))).toEqual({ everything: false, docs: [] });
+    expect(touchedIn({ type: "permissions-changed" }).everything).toBe(true);
   });
 });
