@@ -97,7 +97,7 @@ export interface EngineOptions {
    * Documents nobody holds (no local handle: `Engine.hold`, `repo.doc`/`repo.open`; no connected
    * peer subscribed) are freed this long after their last use, once storage has them durably,
    * and reload from storage when next asked for (DESIGN.md "Bounded resources"). Without
-   * storage nothing is ever freed. Default 0 (off, see `DOC_IDLE_MS`); try 60,000.
+   * storage nothing is ever freed. Default 60,000 ms; 0 turns eviction off.
    */
   readonly docIdleMs?: number;
   /**
@@ -153,8 +153,7 @@ const newSession = (): string =>
   ).join("");
 
 export const HEARTBEAT_MS = 10_000;
-/** Off until the stall seen under hostile traffic is understood (see hub/defaults.ts). */
-export const DOC_IDLE_MS = 0;
+export const DOC_IDLE_MS = 60_000;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export const createEngine = (options: EngineOptions): Engine => {

