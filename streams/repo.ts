@@ -36,7 +36,10 @@ import { createPresence, type Presence } from "./presence/presence.js";
 /** Permission predicates as the application writes them: with the live document. */
 export interface RepoDocContext {
   readonly id: DocId;
-  /** The document, when this node holds it. */
+  /**
+   * The document, when this node holds it. For reading: a write made through this reference is
+   * not synced unless the doc was also opened (`repo.doc`, `engine.docs.get`).
+   */
   readonly doc: LoroDoc | undefined;
 }
 export interface RepoPermissions {
@@ -176,7 +179,7 @@ const wrapPermissions = (
 export const createRepo = (options: RepoOptions = {}): Repo => {
   const identity = buildIdentity(options.identity);
   let engine: Engine | undefined;
-  const permissions = wrapPermissions(options.permissions, (id) => engine?.docs.get(id));
+  const permissions = wrapPermissions(options.permissions, (id) => engine?.docs.peek(id));
   const { permissions: _p, identity: _i, ...rest } = options;
   const created = createEngine({ ...rest, identity, permissions });
   engine = created;

@@ -16,7 +16,7 @@ const run = (
 ): Input | undefined => {
   switch (command.type) {
     case "watch-doc":
-      context.docs.ensure(command.docId);
+      context.docs.load(command.docId);
       return undefined;
     case "unwatch-doc":
       context.docs.release(command.docId);
@@ -26,7 +26,7 @@ const run = (
       context.presence.forgetDoc(command.docId);
       return undefined;
     case "import": {
-      const doc = context.docs.get(command.docId);
+      const doc = context.docs.peek(command.docId);
       if (doc === undefined) return undefined;
       let pending = false;
       const before = docVersion(doc);

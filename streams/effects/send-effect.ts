@@ -62,7 +62,7 @@ const docUpdate = (
   docId: DocId,
   from: VersionVector | null,
 ): UpdateMsg | undefined => {
-  const doc = context.docs.get(docId);
+  const doc = context.docs.peek(docId);
   if (doc === undefined) return undefined;
   const delta = from === null ? undefined : context.docs.deltaFrom(docId, from);
   if (delta !== undefined) return deltaMessage(docId, delta);
@@ -105,7 +105,7 @@ const run = (
       return;
     }
     case "send-sync-response": {
-      const doc = context.docs.get(command.docId);
+      const doc = context.docs.peek(command.docId);
       if (doc === undefined || context.connection(command.channelId) === undefined) return;
       const transmission = buildTransmission(doc, command.requesterVersion);
       const ephemeral = command.withPresence ? presenceOf(context, command.docId) : [];
@@ -119,7 +119,7 @@ const run = (
     }
     case "send-doc-update": {
       const { channelId, docId, from } = command;
-      if (context.docs.get(docId) === undefined || context.connection(channelId) === undefined)
+      if (context.docs.peek(docId) === undefined || context.connection(channelId) === undefined)
         return;
       if (held.hold(channelId, docId, from)) return;
       const message = docUpdate(context, docId, from);

@@ -26,7 +26,8 @@ const onlyOwnOpsAdded = (from: VersionVector, to: VersionVector, peer: string): 
 
 interface Entry {
   readonly doc: LoroDoc;
-  readonly unsubscribe: () => void;
+  /** Set once the doc was handed out through `get`/`ensure` (see the port on why not always). */
+  unsubscribe: (() => void) | undefined;
   /** The version after the last change we saw (a local commit or an import). */
   known: VersionVector;
   delta: Delta | undefined;
@@ -66,40 +67,52 @@ export const createDocRegistry = (
   // attribution gives way to data safety). Grows by one id per such doc (no bound: forgetting
   // one would risk that loss); a hub never writes, so its set stays empty.
   const released = new Set<DocId>();
+  const watch = (docId: DocId, entry: Entry): LoroDoc => {
+    if (entry.unsubscribe === undefined) {
+      // Inside `commit()`: remember the bytes only. The version is read once per run of
+      // commits, when the engine takes them (`settle`): reading it per commit was 40 % of what
+      // a commit cost in W2.
+      entry.unsubscribe = entry.doc.subscribeLocalUpdates((bytes) => {
+        entry.commits = { bytes, count: (entry.commits?.count ?? 0) + 1 };
+        onLocalCommit(docId);
+      });
+    }
+    return entry.doc;
+  };
+  const load = (docId: DocId): Entry => {
+    const existing = docs.get(docId);
+    if (existing !== undefined) return existing;
+    const doc = new LoroDoc();
+    doc.setPeerId(released.has(docId) ? randomLoroPeerId() : BigInt(peerId));
+    const entry: Entry = {
+      doc,
+      unsubscribe: undefined,
+      known: {},
+      delta: undefined,
+      commits: undefined,
+    };
+    docs.set(docId, entry);
+    return entry;
+  };
   return {
-    get: (docId) => docs.get(docId)?.doc,
-    ensure(docId) {
-      const existing = docs.get(docId);
-      if (existing !== undefined) return existing.doc;
-      const doc = new LoroDoc();
-      doc.setPeerId(released.has(docId) ? randomLoroPeerId() : BigInt(peerId));
-      const entry: Entry = {
-        doc,
-        // Inside `commit()`: remember the bytes only. The version is read once per run of
-        // commits, when the engine takes them (`settle`): reading it per commit was 40 % of
-        // what a commit cost in W2.
-        unsubscribe: doc.subscribeLocalUpdates((bytes) => {
-          entry.commits = { bytes, count: (entry.commits?.count ?? 0) + 1 };
-          onLocalCommit(docId);
-        }),
-        known: {},
-        delta: undefined,
-        commits: undefined,
-      };
-      docs.set(docId, entry);
-      return doc;
+    get(docId) {
+      const entry = docs.get(docId);
+      return entry === undefined ? undefined : watch(docId, entry);
     },
+    ensure: (docId) => watch(docId, load(docId)),
+    peek: (docId) => docs.get(docId)?.doc,
+    load: (docId) => load(docId).doc,
     release(docId) {
       const entry = docs.get(docId);
       if (entry === undefined) return;
-      entry.unsubscribe();
+      entry.unsubscribe?.();
       docs.delete(docId);
       released.add(docId);
     },
     evict(docId) {
       const entry = docs.get(docId);
       if (entry === undefined) return;
-      entry.unsubscribe();
+      entry.unsubscribe?.();
       docs.delete(docId);
       const ours = docVersion(entry.doc)[entry.doc.peerIdStr] ?? 0;
       if (ours > 0) released.add(docId);
@@ -130,7 +143,7 @@ export const createDocRegistry = (
         : undefined;
     },
     dispose() {
-      for (const { unsubscribe } of docs.values()) unsubscribe();
+      for (const { unsubscribe } of docs.values()) unsubscribe?.();
       docs.clear();
     },
   };

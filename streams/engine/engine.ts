@@ -216,7 +216,7 @@ export const createEngine = (options: EngineOptions): Engine => {
           const peer = getPeer(model, channel.peerId);
           return peer === undefined ? undefined : peerContext(peer, channel);
         },
-        docOf: (docId) => docs.get(docId),
+        docOf: (docId) => docs.peek(docId),
         deliver: (channelId, message) =>
           screened$.next({ type: "message-received", channelId, message }),
         rejected: (event) => report({ type: "message-rejected", ...event }),

@@ -27,7 +27,10 @@ export interface MiddlewareContext {
   readonly message: BatchableMsg | EstablishmentMsg;
   /** The sender, once its channel is established (always, for the messages judged here). */
   readonly peer?: PeerContext;
-  /** When the message names a `docId` this node holds. */
+  /**
+   * When the message names a `docId` this node holds. For reading: a write made through this
+   * reference is not synced unless the doc was also opened (`repo.doc`, `engine.docs.get`).
+   */
   readonly document?: { readonly id: DocId; readonly doc: LoroDoc };
   /** When a sync-response or update carries a snapshot or an update. */
   readonly transmission?: {
