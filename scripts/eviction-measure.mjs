@@ -74,7 +74,10 @@ try {
   await touch(["warm-up"]).then((r) => r.close());
   await until("warm-up evicted", async () => (await health()).documents === 0);
   const base = await sample();
-  log(`hub baseline: RSS ${base.rssMb.toFixed(1)} MB, heap ${base.heapUsedMb.toFixed(1)} MB`);
+  const wasm = (s) => (s.wasmMb === undefined ? "" : `, Loro wasm ${s.wasmMb.toFixed(1)} MB`);
+  log(
+    `hub baseline: RSS ${base.rssMb.toFixed(1)} MB, heap ${base.heapUsedMb.toFixed(1)} MB${wasm(base)}`,
+  );
 
   // Phase 1: held, then evicted.
   const holder = await touch(batches("held", HELD, HELD)[0]);
@@ -89,9 +92,9 @@ try {
   const perEvictedKb = ((after.rssMb - base.rssMb) * 1024) / HELD;
   log(
     `${heldDocs} held: RSS ${held.rssMb.toFixed(1)} MB (+${perHeldKb.toFixed(1)} KB/doc), heap ` +
-      `${held.heapUsedMb.toFixed(1)} MB; all evicted ${evictMs} ms after the client left: RSS ` +
+      `${held.heapUsedMb.toFixed(1)} MB${wasm(held)}; all evicted ${evictMs} ms after the client left: RSS ` +
       `${after.rssMb.toFixed(1)} MB (+${perEvictedKb.toFixed(2)} KB/doc evicted), heap ` +
-      `${after.heapUsedMb.toFixed(1)} MB`,
+      `${after.heapUsedMb.toFixed(1)} MB${wasm(after)}`,
   );
 
   // Phase 2: many documents, each touched once, by short-lived clients.
@@ -110,12 +113,15 @@ try {
         rssMb: s.rssMb,
         anonMb: s.anonMb,
         fileMb: s.fileMb,
+        wasmMb: s.wasmMb,
         heapUsedMb: s.heapUsedMb,
         documents,
       });
       log(
         `  ${String((i + 1) * PER_CLIENT).padStart(7)} touched: RSS ${s.rssMb.toFixed(1)} MB ` +
-          `(anonymous ${s.anonMb?.toFixed(1)}, file-backed ${s.fileMb?.toFixed(1)}), heap ` +
+          `(anonymous ${s.anonMb?.toFixed(1)}, of it Loro's wasm ${s.wasmMb?.toFixed(1)}; ` +
+          `file-backed ${s.fileMb?.toFixed(1)}), heap ${s.heapTotalMb?.toFixed(1)} MB committed, ` +
+          `${s.arrayBuffersMb?.toFixed(1)} MB array buffers, heap used ` +
           `${s.heapUsedMb.toFixed(1)} MB, ${documents} held`,
       );
     }

@@ -2,6 +2,17 @@
 // the process's own figures. The whole process is the code under test, so process-wide counts of
 // active handles and timers are the right measure here (unlike in jest, which shares its process).
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+// Loro's wasm linear memory: it grows to the peak the docs needed and is never returned to the
+// OS, so it is the first suspect when anonymous RSS outlives the documents. The CommonJS cache
+// makes this the same instance the hub imports.
+let wasmMemory;
+try {
+  const require = createRequire(import.meta.url);
+  wasmMemory = require(join(dirname(require.resolve("loro-crdt")), "loro_wasm.js")).__wasm?.memory;
+} catch {}
 
 process.on("message", (message) => {
   if (message !== "sample") return;
@@ -25,6 +36,9 @@ process.on("message", (message) => {
     anonMb,
     fileMb,
     heapUsedMb: memory.heapUsed / 2 ** 20,
+    heapTotalMb: memory.heapTotal / 2 ** 20,
+    arrayBuffersMb: memory.arrayBuffers / 2 ** 20,
     externalMb: memory.external / 2 ** 20,
+    wasmMb: wasmMemory === undefined ? undefined : wasmMemory.buffer.byteLength / 2 ** 20,
   });
 });
