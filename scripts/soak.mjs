@@ -57,6 +57,17 @@ const clients = Array.from({ length: CLIENTS }, (_, n) =>
   client(hub.url, mulberry32(deriveSeed(SEED, `jitter ${n}`))),
 );
 const docs = clients.map((c, n) => c.repo.doc(docOf(n)));
+/**
+ * Operations in the documents' histories (one client's copy of each): what the hub must hold
+ * for them grows with it, since Loro keeps the whole history in memory to serve deltas.
+ */
+const historyOps = () => {
+  let ops = 0;
+  for (let n = 0; n < DOCS.length; n++) {
+    for (const counter of docs[n].oplogVersion().toJSON().values()) ops += counter;
+  }
+  return ops;
+};
 const pending = [];
 const acked = [];
 /** The last edit of every key: what every copy must end with. */
@@ -81,6 +92,9 @@ const sample = async (phase) => {
       phase,
       rssMb: probe.rssMb,
       heapUsedMb: probe.heapUsedMb,
+      heapTotalMb: probe.heapTotalMb,
+      wasmMb: probe.wasmMb,
+      historyOps: historyOps(),
       timers: probe.resources.Timeout ?? 0,
       sockets: probe.resources.TCPSocketWrap ?? 0,
       handles: Object.values(probe.resources).reduce((a, b) => a + b, 0),
@@ -93,9 +107,20 @@ const sample = async (phase) => {
 
 let writing = true;
 const sampler = (async () => {
+  let lastLine = 0;
   while (writing) {
     await sleep(SAMPLE_MS);
-    if (writing) await sample(Date.now() - started < warmupMs ? "warm-up" : "run");
+    if (!writing) break;
+    await sample(Date.now() - started < warmupMs ? "warm-up" : "run");
+    const s = samples.at(-1);
+    if (s !== undefined && Date.now() - lastLine >= 60_000) {
+      lastLine = Date.now();
+      console.error(
+        `soak: ${s.t} s ${s.phase}: hub RSS ${s.rssMb.toFixed(1)} MB, of it Loro wasm ` +
+          `${s.wasmMb?.toFixed(1)} MB; heap ${s.heapUsedMb.toFixed(1)} used / ` +
+          `${s.heapTotalMb?.toFixed(1)} MB; history ${s.historyOps} ops; sockets ${s.sockets}`,
+      );
+    }
   }
 })();
 const killer = KILL_HALFWAY
@@ -169,6 +194,21 @@ const spread =
   baseline === undefined
     ? undefined
     : Math.max(...run.map((s) => Math.abs(s.rssMb - baseline) / baseline));
+// The same spread for RSS less Loro's wasm memory: what is left when the documents' own
+// (growing) histories are set aside — the part a leak in our code would show in.
+const rest = (s) => s.rssMb - (s.wasmMb ?? 0);
+const restBaseline =
+  base.length === 0 ? undefined : base.reduce((a, s) => a + rest(s), 0) / base.length;
+const restSpread =
+  restBaseline === undefined
+    ? undefined
+    : Math.max(...run.map((s) => Math.abs(rest(s) - restBaseline) / restBaseline));
+const first = run[0];
+const last = run.at(-1);
+const wasmPerKOps =
+  first?.wasmMb === undefined || last === undefined || last.historyOps === first.historyOps
+    ? undefined
+    : ((last.wasmMb - first.wasmMb) * 1024) / ((last.historyOps - first.historyOps) / 1000);
 const round1 = (x) => (x === undefined ? null : Math.round(x * 10) / 10);
 const at = (s) =>
   s === undefined
@@ -206,6 +246,18 @@ const summary = {
           spreadPercent: round1(spread * 100),
         },
   rssFlat: spread === undefined ? null : spread <= 0.1,
+  rssLessWasmAfterWarmupMb:
+    restSpread === undefined
+      ? null
+      : {
+          baseline: round1(restBaseline),
+          min: round1(Math.min(...run.map(rest))),
+          max: round1(Math.max(...run.map(rest))),
+          spreadPercent: round1(restSpread * 100),
+        },
+  rssLessWasmFlat: restSpread === undefined ? null : restSpread <= 0.1,
+  wasmKbPerThousandOps: round1(wasmPerKOps),
+  historyOps: last === undefined ? null : { afterWarmup: first.historyOps, end: last.historyOps },
   endOfWarmup: at(warm.at(-1)),
   lastWhileWriting: at(run.at(-1)),
   afterClientsSynced: at(samples.find((s) => s.phase === "end")),
@@ -216,6 +268,8 @@ console.log(
     `${reconnects} forced reconnects, ${killed} hub kills; converged ${notConverged === 0 ? `in ${convergedMs} ms` : `NOT (${notConverged} clients behind)`}; ` +
     `unacknowledged ${pending.length}; fresh reader missing ${readerMissing}; ` +
     `hub RSS after warm-up ${summary.rssAfterWarmupMb === null ? "n/a" : `${summary.rssAfterWarmupMb.min}–${summary.rssAfterWarmupMb.max} MB (±${summary.rssAfterWarmupMb.spreadPercent} % around ${summary.rssAfterWarmupMb.baseline})`}; ` +
+    `less Loro's wasm memory ${summary.rssLessWasmAfterWarmupMb === null ? "n/a" : `${summary.rssLessWasmAfterWarmupMb.min}–${summary.rssLessWasmAfterWarmupMb.max} MB (±${summary.rssLessWasmAfterWarmupMb.spreadPercent} %)`}, ` +
+    `wasm growth ${summary.wasmKbPerThousandOps ?? "n/a"} KB per 1,000 ops of history (${summary.historyOps?.afterWarmup}→${summary.historyOps?.end}); ` +
     `timers/sockets/fds end of warm-up ${summary.endOfWarmup?.timers}/${summary.endOfWarmup?.sockets}/${summary.endOfWarmup?.fds}, ` +
     `last while writing ${summary.lastWhileWriting?.timers}/${summary.lastWhileWriting?.sockets}/${summary.lastWhileWriting?.fds}`,
 );
