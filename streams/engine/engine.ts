@@ -190,7 +190,10 @@ export const createEngine = (options: EngineOptions): Engine => {
     peerId: identity.peerId,
     scheduler,
     timeoutMs: options.presenceTimeoutMs ?? PRESENCE_TIMEOUT_MS,
-    onChange: (change) => report({ type: "presence-changed", ...change }),
+    // `peers$` listens to the room itself: unobserved events cost nothing but this check.
+    onChange: (change) => {
+      if (events$.observed) report({ type: "presence-changed", ...change });
+    },
     onError: (docId, namespace, error) =>
       report({
         type: "effect-error",
