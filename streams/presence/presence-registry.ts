@@ -47,13 +47,18 @@ export const createPresenceRegistry = (options: PresenceRegistryOptions): Presen
   let timer: Subscription | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
   let disposed = false;
-  /** `docId \0 namespace` → its listeners (`watch`), kept apart from the rooms' lifetimes. */
-  const listeners = new Map<string, Set<PresenceListener>>();
+  /** `docId` → namespace → its listeners (`watch`), kept apart from the rooms' lifetimes. */
+  const listeners = new Map<DocId, Map<string, Set<PresenceListener>>>();
 
   const changed = (docId: DocId, namespace: string, source: PresenceChange["source"]): void => {
     options.onChange?.({ docId, namespace, source });
-    const watching = listeners.get(`${docId}\0${namespace}`);
+    const watching = listeners.get(docId)?.get(namespace);
     if (watching === undefined) return;
+    // Called once per delivered change: no copy for the usual single listener.
+    if (watching.size === 1) {
+      for (const listener of watching) listener.change();
+      return;
+    }
     for (const listener of [...watching]) listener.change();
   };
 
@@ -180,11 +185,15 @@ export const createPresenceRegistry = (options: PresenceRegistryOptions): Presen
         listener.end();
         return () => {};
       }
-      const key = `${docId}\0${namespace}`;
-      let watching = listeners.get(key);
+      let byNamespace = listeners.get(docId);
+      if (byNamespace === undefined) {
+        byNamespace = new Map();
+        listeners.set(docId, byNamespace);
+      }
+      let watching = byNamespace.get(namespace);
       if (watching === undefined) {
         watching = new Set();
-        listeners.set(key, watching);
+        byNamespace.set(namespace, watching);
       }
       // A listener object may be handed in twice: each call gets its own entry.
       const entry: PresenceListener = {
@@ -193,8 +202,11 @@ export const createPresenceRegistry = (options: PresenceRegistryOptions): Presen
       };
       watching.add(entry);
       return () => {
-        const current = listeners.get(key);
-        if (current?.delete(entry) === true && current.size === 0) listeners.delete(key);
+        const current = listeners.get(docId);
+        const set = current?.get(namespace);
+        if (set?.delete(entry) !== true || set.size > 0) return;
+        current!.delete(namespace);
+        if (current!.size === 0) listeners.delete(docId);
       };
     },
     self: (docId, namespace) => room(docId, namespace)?.get(own),
@@ -220,7 +232,9 @@ export const createPresenceRegistry = (options: PresenceRegistryOptions): Presen
       timer = undefined;
       for (const byNamespace of docs.values()) for (const r of byNamespace.values()) r.free();
       docs.clear();
-      const ending = [...listeners.values()].flatMap((watching) => [...watching]);
+      const ending = [...listeners.values()].flatMap((byNamespace) =>
+        [...byNamespace.values()].flatMap((watching) => [...watching]),
+      );
       listeners.clear();
       for (const listener of ending) listener.end();
     },
