@@ -26,7 +26,8 @@ const sendStore = (
   }
 };
 
-const run = (
+/** Interprets one presence command (also called by the engine's direct path). */
+export const runPresenceCommand = (
   context: EffectContext,
   command: CommandOf<
     "apply-presence" | "broadcast-presence" | "broadcast-presence-batch" | "remove-peer-presence"
@@ -85,6 +86,6 @@ export const presenceEffect: Effect = (commands$, context) =>
       "broadcast-presence-batch",
       "remove-peer-presence",
     ),
-    tap((command) => run(context, command)),
+    tap((command) => runPresenceCommand(context, command)),
     ignoreElements(),
   );

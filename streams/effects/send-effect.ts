@@ -79,6 +79,18 @@ const presenceOf = (context: EffectContext, docId: string): PresenceEntry[] => {
   return context.presence.entriesFor(docId);
 };
 
+/** Interprets `send` (also called by the engine's direct path): queued for the next flush. */
+export const runSend = (context: EffectContext, command: CommandOf<"send">): void => {
+  const { message } = command;
+  if (message.type === "channel/batch") {
+    context.touch(command.channelId);
+    for (const inner of message.messages) context.queue(command.channelId, inner);
+  } else if (command.attachPresence === true && message.type === "channel/sync-request") {
+    const ephemeral = presenceOf(context, message.docId);
+    context.queue(command.channelId, ephemeral.length > 0 ? { ...message, ephemeral } : message);
+  } else context.queue(command.channelId, message);
+};
+
 const run = (
   context: EffectContext,
   held: HeldUpdates,
@@ -90,20 +102,8 @@ const run = (
     case "send-establishment":
       context.connection(command.channelId)?.send(command.message);
       return;
-    case "send": {
-      const { message } = command;
-      if (message.type === "channel/batch") {
-        context.touch(command.channelId);
-        for (const inner of message.messages) context.queue(command.channelId, inner);
-      } else if (command.attachPresence === true && message.type === "channel/sync-request") {
-        const ephemeral = presenceOf(context, message.docId);
-        context.queue(
-          command.channelId,
-          ephemeral.length > 0 ? { ...message, ephemeral } : message,
-        );
-      } else context.queue(command.channelId, message);
-      return;
-    }
+    case "send":
+      return runSend(context, command);
     case "send-sync-response": {
       const doc = context.docs.peek(command.docId);
       if (doc === undefined || context.connection(command.channelId) === undefined) return;

@@ -17,7 +17,7 @@ import {
   interval,
   map,
   merge,
-  type Observable,
+  Observable,
   type SchedulerLike,
   Subject,
   Subscription,
@@ -49,6 +49,7 @@ import type { PresenceRegistry } from "../ports/presence-registry.js";
 import { createPresenceRegistry, PRESENCE_TIMEOUT_MS } from "../presence/presence-registry.js";
 import type { Transport } from "../transport.js";
 import { createConnectionRegistry } from "./connections.js";
+import { createDirectPath } from "./direct-path.js";
 import { createDocLifecycle } from "./doc-lifecycle.js";
 import { createDocRegistry } from "./doc-registry.js";
 import { createLocalCommits } from "./local-commits.js";
@@ -163,6 +164,8 @@ export const createEngine = (options: EngineOptions): Engine => {
   const events$ = new Subject<EngineEvent>();
   const inputs$ = new Subject<Input>();
   const commands$ = new Subject<Command>();
+  /** Subscribers of the public `commands$` (the effects' own subscriptions are not counted). */
+  let commandWatchers = 0;
   const max = options.maxDepartedPeers;
   if (max !== undefined && !(Number.isSafeInteger(max) && max >= 0)) {
     throw new RangeError(`maxDepartedPeers must be a non-negative integer, got ${max}`);
@@ -190,7 +193,10 @@ export const createEngine = (options: EngineOptions): Engine => {
     peerId: identity.peerId,
     scheduler,
     timeoutMs: options.presenceTimeoutMs ?? PRESENCE_TIMEOUT_MS,
-    onChange: (change) => report({ type: "presence-changed", ...change }),
+    // `peers$` listens to the room itself: unobserved events cost nothing but this check.
+    onChange: (change) => {
+      if (events$.observed) report({ type: "presence-changed", ...change });
+    },
     onError: (docId, namespace, error) =>
       report({
         type: "effect-error",
@@ -347,12 +353,19 @@ export const createEngine = (options: EngineOptions): Engine => {
     for (const docId of named) lifecycle.touch(docId);
     named.clear();
   };
+  /** Commands run without the effects' streams when nobody could tell (`direct-path.ts`). */
+  const runDirect = options.effects === undefined ? createDirectPath(context) : undefined;
+  const unobserved = (): boolean =>
+    commandWatchers === 0 && !model$.observed && !transitions$.observed && !inputs$.observed;
   const apply = (transition: Transition): void => {
     const before = model$.value;
     noteUse(transition.input, before);
-    model$.next(transition.model);
+    // An unchanged model nobody observes needs no `next`.
+    const direct = runDirect !== undefined && transition.model === before && unobserved();
+    if (!direct) model$.next(transition.model);
     if (events$.observed) readiness.touch(transition.input, before, transition.model);
     if (gate !== undefined) gateAfter(transition.input);
+    if (direct && runDirect(transition.commands)) return;
     transitions$.next(transition);
     // The per-command loop stays here: effects run synchronously, feedback waits its turn.
     for (const command of transition.commands) commands$.next(command);
@@ -402,7 +415,14 @@ export const createEngine = (options: EngineOptions): Engine => {
     model$: model$.asObservable(),
     inputs$: inputs$.asObservable(),
     transitions$: transitions$.asObservable(),
-    commands$: commands$.asObservable(),
+    commands$: new Observable<Command>((subscriber) => {
+      commandWatchers++;
+      const subscription = commands$.subscribe(subscriber);
+      return () => {
+        commandWatchers--;
+        subscription.unsubscribe();
+      };
+    }),
     events$: events$.asObservable(),
     docs,
     presence,

@@ -29,6 +29,17 @@ interface ChannelQueue {
   superseded: number;
 }
 
+/** The supersession keys of the presence messages queued so far → their (latest) index. */
+const keysOf = (messages: readonly (BatchableMsg | undefined)[]): Map<string, number> => {
+  const latest = new Map<string, number>();
+  messages.forEach((message, index) => {
+    if (message?.type !== "channel/ephemeral") return;
+    const key = supersessionKey(message);
+    if (key !== undefined) latest.set(key, index);
+  });
+  return latest;
+};
+
 export const createOutbox = (): Outbox => {
   let buffers = new Map<ChannelId, ChannelQueue>();
   const bufferOf = (channelId: ChannelId): ChannelQueue => {
@@ -42,16 +53,19 @@ export const createOutbox = (): Outbox => {
   return {
     queue(channelId, message) {
       const buffer = bufferOf(channelId);
-      if (message.type === "channel/ephemeral") {
+      // A channel's first message supersedes nothing: the keys are built only once a second
+      // one comes (a hub relaying one change queues one message on each of K channels).
+      if (message.type === "channel/ephemeral" && buffer.messages.length > 0) {
         const key = supersessionKey(message);
         if (key !== undefined) {
-          buffer.latest ??= new Map();
-          const earlier = buffer.latest.get(key);
+          buffer.latest ??= keysOf(buffer.messages);
+          const latest = buffer.latest;
+          const earlier = latest.get(key);
           if (earlier !== undefined) {
             buffer.messages[earlier] = undefined;
             buffer.superseded++;
           }
-          buffer.latest.set(key, buffer.messages.length);
+          latest.set(key, buffer.messages.length);
         }
       }
       buffer.messages.push(message);

@@ -9,7 +9,9 @@ import type { EngineEvent } from "./events.js";
 import type { PresenceRegistry } from "./presence-registry.js";
 
 export interface PresenceHost {
-  readonly presence: Pick<PresenceRegistry, "declare" | "set" | "self" | "peers" | "delete">;
+  readonly presence: Pick<PresenceRegistry, "declare" | "set" | "self" | "peers" | "delete"> &
+    /** A room's change listeners; without them `peers$` filters `events$`. */
+    Partial<Pick<PresenceRegistry, "watch">>;
   readonly events$: Observable<EngineEvent>;
   /** Hands `ephemeral-local-change` to the engine. */
   dispatch(input: Input): void;

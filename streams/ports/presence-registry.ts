@@ -11,6 +11,11 @@ export interface PresenceChange {
   readonly source: "local" | "remote" | "timeout";
 }
 
+export interface PresenceListener {
+  change(): void;
+  end(): void;
+}
+
 export interface PresenceRegistry {
   has(docId: DocId): boolean;
   namespaces(docId: DocId): string[];
@@ -38,6 +43,12 @@ export interface PresenceRegistry {
    * those values changes.
    */
   peers<V>(docId: DocId, namespace: string): ReadonlyMap<PeerId, V>;
+  /**
+   * Calls `listener.change` after every change of (doc, namespace) that `onChange` reports, and
+   * `listener.end` when the registry is disposed; returns the function that stops it. What
+   * `peers$` listens to: a room's own listeners, not a filter over every engine event.
+   */
+  watch(docId: DocId, namespace: string, listener: PresenceListener): () => void;
   /** Writes our own entry (the caller dispatches `ephemeral-local-change`). */
   set(docId: DocId, namespace: string, value: unknown): void;
   /** Deletes our own entry; returns whether there was one. */

@@ -11,10 +11,18 @@
  */
 import type { SchedulerLike, Subscription } from "rxjs";
 import type { DocId, PeerId, PresenceEntry } from "../../src/protocol/messages.js";
-import type { PresenceChange, PresenceRegistry } from "../ports/presence-registry.js";
+import type {
+  PresenceChange,
+  PresenceListener,
+  PresenceRegistry,
+} from "../ports/presence-registry.js";
 import { PresenceRoom } from "./presence-room.js";
 
-export type { PresenceChange, PresenceRegistry } from "../ports/presence-registry.js";
+export type {
+  PresenceChange,
+  PresenceListener,
+  PresenceRegistry,
+} from "../ports/presence-registry.js";
 
 export { TIMERLESS_TIMEOUT_MS } from "./presence-room.js";
 
@@ -39,9 +47,20 @@ export const createPresenceRegistry = (options: PresenceRegistryOptions): Presen
   let timer: Subscription | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
   let disposed = false;
+  /** `docId` → namespace → its listeners (`watch`), kept apart from the rooms' lifetimes. */
+  const listeners = new Map<DocId, Map<string, Set<PresenceListener>>>();
 
-  const changed = (docId: DocId, namespace: string, source: PresenceChange["source"]): void =>
+  const changed = (docId: DocId, namespace: string, source: PresenceChange["source"]): void => {
     options.onChange?.({ docId, namespace, source });
+    const watching = listeners.get(docId)?.get(namespace);
+    if (watching === undefined) return;
+    // Called once per delivered change: no copy for the usual single listener.
+    if (watching.size === 1) {
+      for (const listener of watching) listener.change();
+      return;
+    }
+    for (const listener of [...watching]) listener.change();
+  };
 
   const room = (docId: DocId, namespace: string): PresenceRoom | undefined =>
     docs.get(docId)?.get(namespace);
@@ -161,6 +180,35 @@ export const createPresenceRegistry = (options: PresenceRegistryOptions): Presen
     declare(docId, namespace) {
       roomOrNew(docId, namespace).declared = true;
     },
+    watch(docId, namespace, listener) {
+      if (disposed) {
+        listener.end();
+        return () => {};
+      }
+      let byNamespace = listeners.get(docId);
+      if (byNamespace === undefined) {
+        byNamespace = new Map();
+        listeners.set(docId, byNamespace);
+      }
+      let watching = byNamespace.get(namespace);
+      if (watching === undefined) {
+        watching = new Set();
+        byNamespace.set(namespace, watching);
+      }
+      // A listener object may be handed in twice: each call gets its own entry.
+      const entry: PresenceListener = {
+        change: () => listener.change(),
+        end: () => listener.end(),
+      };
+      watching.add(entry);
+      return () => {
+        const current = listeners.get(docId);
+        const set = current?.get(namespace);
+        if (set?.delete(entry) !== true || set.size > 0) return;
+        current!.delete(namespace);
+        if (current!.size === 0) listeners.delete(docId);
+      };
+    },
     self: (docId, namespace) => room(docId, namespace)?.get(own),
     peers: (docId, namespace) => room(docId, namespace)?.peers() ?? new Map(),
     set(docId, namespace, value) {
@@ -184,6 +232,11 @@ export const createPresenceRegistry = (options: PresenceRegistryOptions): Presen
       timer = undefined;
       for (const byNamespace of docs.values()) for (const r of byNamespace.values()) r.free();
       docs.clear();
+      const ending = [...listeners.values()].flatMap((byNamespace) =>
+        [...byNamespace.values()].flatMap((watching) => [...watching]),
+      );
+      listeners.clear();
+      for (const listener of ending) listener.end();
     },
   };
 };

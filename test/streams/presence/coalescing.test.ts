@@ -39,6 +39,21 @@ describe("presence coalescing in the outbox", () => {
     ).toEqual([[1, { type: "channel/batch", messages: [update, eph("me", [2])] }]]);
   });
 
+  it("a channel's keys are built when its second message comes, and keep counting after", () => {
+    const update: BatchableMsg = { type: "channel/directory-request" };
+    expect(
+      flushed((q) => {
+        q(1, update);
+        q(1, eph("me", [1]));
+        q(1, eph("other", [2]));
+        q(1, eph("me", [3]));
+        q(1, eph("me", [4]));
+      }),
+    ).toEqual([
+      [1, { type: "channel/batch", messages: [update, eph("other", [2]), eph("me", [4])] }],
+    ]);
+  });
+
   it("keeps relays of other peers, other namespaces, docs, hops and channels", () => {
     const all = [
       eph("me", [1]),
