@@ -186,8 +186,10 @@ describe("expiry and refresh", () => {
     let calls = 0;
     const token = () => {
       calls++;
-      // The first token lives about a second; the next ones an hour.
-      return mint({ sub: "alice", write: ["notes"] }, { expiresInSec: calls === 1 ? 1 : 3600 });
+      // The first token lives 2–3 s (exp is in whole seconds); the next ones an hour. With 1 s it
+      // lived 0–1 s, and on a loaded machine it could expire before the upgrade was verified:
+      // refused there, never closed with 4401, and the test timed out.
+      return mint({ sub: "alice", write: ["notes"] }, { expiresInSec: calls === 1 ? 3 : 3600 });
     };
     const repo = client(hub.url, token);
     try {
