@@ -9,8 +9,11 @@
 // (so a document's state stays the same size and only its history grows); after each edit a
 // client drops its socket with probability --churn and reconnects. The first third of the run is
 // warm-up. Printed: edits, reconnects, the hub's RSS after warm-up (its spread around the first
-// samples: flat means within ±10 %), and its handles, timers and file descriptors at the end of
-// warm-up and at the end (no growth means the same with the same clients connected). At the end
+// samples: flat means within ±10 %), the same for RSS less Loro's wasm memory, which holds the
+// documents' histories (they grow with every edit by design: Loro keeps the whole history to
+// serve deltas) and so is reported apart, per 1,000 ops of history; and the hub's handles,
+// timers and file descriptors at the end of warm-up and at the end (no growth means the same
+// with the same clients connected). A progress line a minute shows the split as it goes. At the end
 // every client must converge on every edit of its document, the hub must acknowledge every edit
 // (durable version), and a fresh reader must find them all. --kill-halfway SIGKILLs the hub once
 // in the middle and restarts it on the same port and data directory (the CI variant).
