@@ -128,3 +128,30 @@ describe("decodePlainCbor", () => {
     expect(out[0]).toBe(1);
   });
 });
+
+describe("byte strings: large ones are views of the frame, small ones copies", () => {
+  const frameOf = (size: number) => {
+    const data = new Uint8Array(size).map((_, i) => i % 251);
+    return { data, frame: Buffer.from(encode({ data })) };
+  };
+  const decoded = (frame: Uint8Array) => decodePlainCbor(frame) as { data: Uint8Array };
+  const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
+
+  it("a 128 KiB string is a plain Uint8Array over the frame's memory, equal to cborg's copy", () => {
+    const { data, frame } = frameOf(128 * 1024);
+    const out = decoded(frame);
+    const theirs = cborg(frame)?.value as { data: Uint8Array } | undefined;
+    expect(Buffer.isBuffer(out.data)).toBe(false);
+    expect(same(out.data, data)).toBe(true);
+    expect(theirs !== undefined && same(out.data, theirs.data)).toBe(true);
+    // No copy: the 5 MiB-snapshot case spent a quarter of its overhead copying (W4a).
+    expect(out.data.buffer).toBe(frame.buffer);
+  });
+
+  it("a small string is a copy, so it never keeps a large frame alive", () => {
+    const { data, frame } = frameOf(100);
+    const out = decoded(frame);
+    expect(out.data).toEqual(data);
+    expect(out.data.buffer).not.toBe(frame.buffer);
+  });
+});
