@@ -1,6 +1,5 @@
 import { fetchDurableVersion, postgresStorage } from "../../../streams/node.js";
 import { rebuildDoc } from "../../../streams/storage/rebuild-doc.js";
-import { freshDatabase } from "../../services/postgres.js";
 import {
   type Client,
   type Edit,
@@ -8,11 +7,9 @@ import {
   type HubProcess,
   isAcked,
   missing,
-  useHubProcesses,
   writeEdit,
 } from "../hub/hub-process.js";
 import {
-  closeClients,
   clusterClient,
   durability,
   health,
@@ -21,20 +18,15 @@ import {
   sharedRedisUrl,
   spawnClusterHub,
   until,
+  useCluster,
 } from "./cluster-process.js";
 
-const dir = useHubProcesses();
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+const cluster = useCluster();
 const paths: RedisPath[] = [];
 
-beforeAll(async () => {
-  db = await freshDatabase();
-});
 afterEach(async () => {
-  await closeClients();
   await Promise.all(paths.splice(0).map((p) => p.close()));
 });
-afterAll(() => db.drop());
 
 /** Polls an asynchronous condition (HTTP, PostgreSQL) until it holds. */
 const ackedBy = async (hub: HubProcess, edits: readonly Edit[]) => {
@@ -44,7 +36,7 @@ const ackedBy = async (hub: HubProcess, edits: readonly Edit[]) => {
 
 /** What PostgreSQL itself holds of the document, read apart from any hub. */
 const inPostgres = async (edits: readonly Edit[]): Promise<boolean> => {
-  const store = await postgresStorage({ connectionString: db.url });
+  const store = await postgresStorage({ connectionString: cluster.dbUrl() });
   try {
     const { doc } = rebuildDoc(await store.loadRange([edits[0]!.docId]));
     try {
@@ -65,8 +57,8 @@ const twoHubs = async (docId: string) => {
   const path = await redisPath(sharedRedisUrl());
   paths.push(path);
   const [a, b] = await Promise.all([
-    spawnClusterHub(dir(), path.url, db.url),
-    spawnClusterHub(dir(), sharedRedisUrl(), db.url),
+    spawnClusterHub(cluster.dir(), path.url, cluster.dbUrl()),
+    spawnClusterHub(cluster.dir(), sharedRedisUrl(), cluster.dbUrl()),
   ]);
   const onA = clusterClient([a.url]);
   const onB = clusterClient([b.url]);

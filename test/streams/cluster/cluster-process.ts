@@ -12,8 +12,9 @@ import type { VersionVector } from "../../../src/protocol/version-vector.js";
 import { createRepo } from "../../../streams/index.js";
 import { webSocketClient } from "../../../streams/node.js";
 import type { Connection } from "../../../streams/transport.js";
+import { freshDatabase } from "../../services/postgres.js";
 import type { Client } from "../hub/hub-process.js";
-import { spawnHub } from "../hub/hub-process.js";
+import { spawnHub, useHubProcesses } from "../hub/hub-process.js";
 
 export const sharedRedisUrl = (): string => {
   const url = process.env.REDIS_URL;
@@ -177,6 +178,31 @@ export const spawnClusterHub = (
     dataDir,
     args: ["--redis", redisUrl, "--postgres", postgresUrl, "--flush-ms", "20", ...args],
   });
+
+/**
+ * What every cluster test file sets up: a data directory per hub, one fresh PostgreSQL database
+ * for the file (dropped after it), and the clients a test opened closed after each test.
+ */
+export const useCluster = () => {
+  const dir = useHubProcesses();
+  let db: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+  beforeAll(async () => {
+    db = await freshDatabase();
+  });
+  afterEach(closeClients);
+  afterAll(() => db?.drop());
+  const dbUrl = (): string => {
+    if (db === undefined) throw new Error("useCluster: the database is made in beforeAll");
+    return db.url;
+  };
+  return {
+    dir,
+    dbUrl,
+    /** `n` hubs on `redisUrl` (default the shared Redis) and this file's database. */
+    hubs: (n: number, args: readonly string[] = [], redisUrl = sharedRedisUrl()) =>
+      Promise.all(Array.from({ length: n }, () => spawnClusterHub(dir(), redisUrl, dbUrl(), args))),
+  };
+};
 
 export interface ClusterHealth {
   readonly status: string;

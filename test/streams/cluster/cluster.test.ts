@@ -11,7 +11,6 @@ import { docVersion } from "../../../streams/loro-version.js";
 import { fetchDurableVersion, postgresStorage } from "../../../streams/node.js";
 import { rebuildDoc } from "../../../streams/storage/rebuild-doc.js";
 import { deriveSeed, mulberry32 } from "../../../streams/testing/prng.js";
-import { freshDatabase } from "../../services/postgres.js";
 import {
   type Client,
   type Edit,
@@ -20,33 +19,27 @@ import {
   isAcked,
   missing,
   readThroughHub,
-  useHubProcesses,
   writeEdit,
 } from "../hub/hub-process.js";
 import {
   type ClusterHealth,
-  closeClients,
   clusterClient,
   health,
   type OwnRedis,
   ownRedis,
   sharedRedisUrl,
-  spawnClusterHub,
+  useCluster,
 } from "./cluster-process.js";
 
 const SEED = Number(process.env.LORO_RX_CLUSTER_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const dir = useHubProcesses();
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+const cluster = useCluster();
 
-beforeAll(async () => {
+beforeAll(() => {
   console.log(`cluster seed ${SEED} (LORO_RX_CLUSTER_SEED=${SEED} replays it)`);
-  db = await freshDatabase();
 });
-afterEach(closeClients);
-afterAll(() => db.drop());
 
 const hubs = (redisUrl: string, n: number, args: readonly string[] = []) =>
-  Promise.all(Array.from({ length: n }, () => spawnClusterHub(dir(), redisUrl, db.url, args)));
+  cluster.hubs(n, args, redisUrl);
 
 /** Moves edits that any of the hubs acknowledges (durable version covers them) to `acked`. */
 const ackPoller = (hubsNow: () => readonly HubProcess[], pending: Edit[], acked: Edit[]) => {
@@ -173,7 +166,7 @@ describe("a cluster of hubs on Redis Streams and PostgreSQL", () => {
           );
           await r.close();
         }
-        const pgStore = await postgresStorage({ connectionString: db.url });
+        const pgStore = await postgresStorage({ connectionString: cluster.dbUrl() });
         for (const d of docIds) {
           const rebuilt = rebuildDoc(await pgStore.loadRange([d]));
           console.log(
@@ -248,8 +241,8 @@ describe("a cluster of hubs on Redis Streams and PostgreSQL", () => {
     expect(pinnedAcked.length).toBeGreaterThanOrEqual(5);
     await expectServed([b!, c!], docIds, [...pinnedAcked, ...acked]);
     // A comes back on a fresh process and serves everything by itself.
-    const back = await spawnClusterHub(dir(), sharedRedisUrl(), db.url);
-    await expectServed([back], docIds, [...pinnedAcked, ...acked]);
+    const [back] = await cluster.hubs(1);
+    await expectServed([back!], docIds, [...pinnedAcked, ...acked]);
     await closeAll(roaming);
   }, 60_000);
 

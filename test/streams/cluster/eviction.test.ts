@@ -5,33 +5,15 @@
  * Hubs are child processes of the built CLI, with real Redis and PostgreSQL.
  */
 import { randomBytes } from "node:crypto";
-import { freshDatabase } from "../../services/postgres.js";
-import { eventually, missing, useHubProcesses, writeEdit } from "../hub/hub-process.js";
-import {
-  closeClients,
-  clusterClient,
-  health,
-  sharedRedisUrl,
-  spawnClusterHub,
-  until,
-} from "./cluster-process.js";
+import { eventually, missing, writeEdit } from "../hub/hub-process.js";
+import { clusterClient, health, until, useCluster } from "./cluster-process.js";
 
-const dir = useHubProcesses();
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-});
-afterEach(closeClients);
-afterAll(() => db.drop());
+const cluster = useCluster();
 
 describe("eviction on a cluster hub", () => {
   it("frees a document its clients left, and reloads it with what other hubs wrote meanwhile", async () => {
     const idle = ["--doc-idle-ms", "200"];
-    const [a, b] = await Promise.all([
-      spawnClusterHub(dir(), sharedRedisUrl(), db.url, idle),
-      spawnClusterHub(dir(), sharedRedisUrl(), db.url, idle),
-    ]);
+    const [a, b] = await cluster.hubs(2, idle);
     const docId = `evicted-${randomBytes(4).toString("hex")}`;
     const first = clusterClient([a!.url]);
     const doc = first.repo.doc(docId);

@@ -9,40 +9,15 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { fetchDurableVersion } from "../../../streams/node.js";
-import { freshDatabase } from "../../services/postgres.js";
-import {
-  type Edit,
-  eventually,
-  isAcked,
-  missing,
-  useHubProcesses,
-  writeEdit,
-} from "../hub/hub-process.js";
-import {
-  closeClients,
-  clusterClient,
-  health,
-  sharedRedisUrl,
-  spawnClusterHub,
-  until,
-} from "./cluster-process.js";
+import { type Edit, eventually, isAcked, missing, writeEdit } from "../hub/hub-process.js";
+import { clusterClient, health, sharedRedisUrl, until, useCluster } from "./cluster-process.js";
 
-const dir = useHubProcesses();
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-});
-afterEach(closeClients);
-afterAll(() => db.drop());
+const cluster = useCluster();
 
 describe("a hub that falls behind reading a stream past the trim grace", () => {
   it("gets every edit once it runs again: no restart, no reconnect, entries trimmed before it read them", async () => {
     const grace = ["--trim-grace-ms", "300"];
-    const [a, b] = await Promise.all([
-      spawnClusterHub(dir(), sharedRedisUrl(), db.url, grace),
-      spawnClusterHub(dir(), sharedRedisUrl(), db.url, grace),
-    ]);
+    const [a, b] = await cluster.hubs(2, grace);
     const docId = `lagging-${randomBytes(4).toString("hex")}`;
     const writer = clusterClient([a!.url]);
     const reader = clusterClient([b!.url]);
