@@ -9,70 +9,28 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { LoroDoc } from "loro-crdt";
-import type { Subscription } from "rxjs";
 import type { ChannelMsg, DocId } from "../../../src/protocol/messages.js";
 import { encodeEntry, nextEntryId, TRIM_SCRIPT } from "../../../streams/cluster/bus-entry.js";
-import { type RedisBus, redisBus } from "../../../streams/cluster/redis-bus.js";
 import { docVersion } from "../../../streams/loro-version.js";
-import { memoryStorage } from "../../../streams/storage/memory-storage.js";
-import type { StorageBackend } from "../../../streams/storage/storage-backend.js";
-import type { Connection } from "../../../streams/transport.js";
+import { type BusUnderTest, closeBuses, startBus } from "./bus-harness.js";
 import { sharedRedisUrl, until } from "./cluster-process.js";
 
-interface Harness {
-  readonly bus: RedisBus;
-  readonly connection: Connection;
-  readonly received: ChannelMsg[];
-  readonly redis: Redis;
-  readonly prefix: string;
-  readonly store: StorageBackend;
+/** The bus, plus another hub played by hand. */
+type Harness = BusUnderTest & {
   /** Another hub's edit of `key`: stored, put on the stream and, when `trimmed`, trimmed with it. */
   otherHubWrites(docId: DocId, doc: LoroDoc, key: string, trimmed: boolean): Promise<void>;
   /** As the engine asks the bus about a document (with the version it holds). */
   ask(docId: DocId, doc?: LoroDoc): void;
-  close(): Promise<void>;
-}
+};
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+afterEach(closeBuses);
 
 const start = async (): Promise<Harness> => {
-  const prefix = `loro-rx-test-${randomBytes(4).toString("hex")}:`;
-  const store = memoryStorage();
-  const bus = redisBus({
-    url: sharedRedisUrl(),
-    backend: store,
-    keyPrefix: prefix,
-    hubId: "hub-under-test",
-    trimEveryMs: 0,
-    gapCheckMs: 50,
-    blockMs: 200,
-  });
-  const received: ChannelMsg[] = [];
-  let connection: Connection | undefined;
-  const subs: Subscription[] = [];
-  subs.push(
-    bus.subscribe((c) => {
-      connection = c;
-      subs.push(c.incoming$.subscribe((m) => received.push(m as ChannelMsg)));
-    }),
-  );
-  const redis = new Redis(sharedRedisUrl());
+  const base = await startBus({ gapCheckMs: 50 });
+  const { redis, prefix, store } = base;
   let stored = 0;
-  const h: Harness = {
-    bus,
-    get connection() {
-      if (connection === undefined) throw new Error("the bus has no connection");
-      return connection;
-    },
-    received,
-    redis,
-    prefix,
-    store,
-    async otherHubWrites(docId, doc, key, trimmed) {
+  return Object.assign(base, {
+    async otherHubWrites(docId: DocId, doc: LoroDoc, key: string, trimmed: boolean) {
       const from = doc.oplogVersion();
       doc.getMap("m").set(key, 1);
       doc.commit();
@@ -97,25 +55,15 @@ const start = async (): Promise<Harness> => {
         .call("EVAL", TRIM_SCRIPT, "2", stream, `${prefix}t:${docId}`, nextEntryId(id), id)
         .exec();
     },
-    ask(docId, doc) {
-      h.connection.send({
+    ask(docId: DocId, doc?: LoroDoc) {
+      base.connection.send({
         type: "channel/sync-request",
         docId,
         requesterDocVersion: doc === undefined ? {} : docVersion(doc),
         bidirectional: true,
       });
     },
-    async close() {
-      for (const s of subs) s.unsubscribe();
-      await bus.whenClosed();
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-    },
-  };
-  harness = h;
-  expect(await bus.whenConnected(10_000)).toBe(true);
-  return h;
+  });
 };
 
 const announced = (received: readonly ChannelMsg[], docId: DocId): number =>

@@ -4,72 +4,29 @@
  * `unfollow`, which a hub that released a document calls so that it stops reading that
  * document's stream and presence. Keys live under a prefix of this test's own.
  */
-import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { LoroDoc } from "loro-crdt";
-import type { Subscription } from "rxjs";
 import type { ChannelMsg, DocId } from "../../../src/protocol/messages.js";
-import type { VersionVector } from "../../../src/protocol/version-vector.js";
+import { type VersionVector, versionCovers } from "../../../src/protocol/version-vector.js";
 import { encodeEntry, encodePresence } from "../../../streams/cluster/bus-entry.js";
-import { type RedisBus, redisBus } from "../../../streams/cluster/redis-bus.js";
 import { docVersion } from "../../../streams/loro-version.js";
-import { memoryStorage } from "../../../streams/storage/memory-storage.js";
-import type { Connection } from "../../../streams/transport.js";
-import { sharedRedisUrl, until } from "./cluster-process.js";
+import { type BusUnderTest, closeBuses, startBus } from "./bus-harness.js";
+import { until } from "./cluster-process.js";
 
-const covers = (a: VersionVector, b: VersionVector): boolean =>
-  Object.entries(b).every(([peer, n]) => (a[peer] ?? 0) >= n);
-
-interface Harness {
-  readonly bus: RedisBus;
-  readonly connection: Connection;
-  readonly received: ChannelMsg[];
-  readonly redis: Redis;
-  readonly prefix: string;
+/** The bus, plus another hub played by hand. */
+type Harness = BusUnderTest & {
   /** Another hub's entry on `docId`'s stream: one edit setting `key`; resolves with the doc. */
   otherHubWrites(docId: DocId, doc: LoroDoc, key: string): Promise<VersionVector>;
   /** As the engine asks the bus about a document it holds. */
   ask(docId: DocId): void;
-  close(): Promise<void>;
-}
+};
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+afterEach(closeBuses);
 
-/** Starts a bus under a fresh key prefix; `afterEach` closes it, even when the test failed. */
 const start = async (): Promise<Harness> => {
-  const prefix = `loro-rx-test-${randomBytes(4).toString("hex")}:`;
-  const bus = redisBus({
-    url: sharedRedisUrl(),
-    backend: memoryStorage(),
-    keyPrefix: prefix,
-    hubId: "hub-under-test",
-    trimEveryMs: 0,
-    blockMs: 200,
-  });
-  const received: ChannelMsg[] = [];
-  let connection: Connection | undefined;
-  const subs: Subscription[] = [];
-  subs.push(
-    bus.subscribe((c) => {
-      connection = c;
-      subs.push(c.incoming$.subscribe((m) => received.push(m as ChannelMsg)));
-    }),
-  );
-  const redis = new Redis(sharedRedisUrl());
-  const h: Harness = {
-    bus,
-    get connection() {
-      if (connection === undefined) throw new Error("the bus has no connection");
-      return connection;
-    },
-    received,
-    redis,
-    prefix,
-    async otherHubWrites(docId, doc, key) {
+  const base = await startBus();
+  const { redis, prefix } = base;
+  return Object.assign(base, {
+    async otherHubWrites(docId: DocId, doc: LoroDoc, key: string) {
       const from = doc.oplogVersion();
       doc.getMap("m").set(key, 1);
       doc.commit();
@@ -83,25 +40,15 @@ const start = async (): Promise<Harness> => {
       await redis.call("XADD", `${prefix}s:${docId}`, "*", ...entry);
       return version;
     },
-    ask(docId) {
-      h.connection.send({
+    ask(docId: DocId) {
+      base.connection.send({
         type: "channel/sync-request",
         docId,
         requesterDocVersion: {},
         bidirectional: false,
       });
     },
-    async close() {
-      for (const s of subs) s.unsubscribe();
-      await bus.whenClosed();
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-    },
-  };
-  harness = h;
-  expect(await bus.whenConnected(10_000)).toBe(true);
-  return h;
+  });
 };
 
 const updatesFor = (received: readonly ChannelMsg[], docId: DocId): number =>
@@ -125,7 +72,7 @@ describe("the cluster bus, in process", () => {
       transmission: { type: "update", data: doc.export({ mode: "update" }), version },
     });
     await until("the appended entry counts as on the stream", () =>
-      covers(h.bus.onStreamVersion("mine"), version),
+      versionCovers(h.bus.onStreamVersion("mine"), version),
     );
     expect(Number(await h.redis.xlen(`${h.prefix}s:mine`))).toBe(1);
 
@@ -133,7 +80,7 @@ describe("the cluster bus, in process", () => {
     await until("the handshake of 'theirs' answered", () => answered(h.received, "theirs"));
     const read = await h.otherHubWrites("theirs", new LoroDoc(), "a");
     await until("another hub's entry is delivered", () => updatesFor(h.received, "theirs") === 1);
-    expect(covers(h.bus.onStreamVersion("theirs"), read)).toBe(true);
+    expect(versionCovers(h.bus.onStreamVersion("theirs"), read)).toBe(true);
   }, 30_000);
 
   it("unfollow stops reading a document's stream and presence; asking again reads it whole", async () => {
@@ -148,7 +95,7 @@ describe("the cluster bus, in process", () => {
     const y = new LoroDoc();
     const first = await h.otherHubWrites("x", x, "first");
     await until("x is followed", () => updatesFor(h.received, "x") === 1);
-    expect(covers(h.bus.onStreamVersion("x"), first)).toBe(true);
+    expect(versionCovers(h.bus.onStreamVersion("x"), first)).toBe(true);
 
     await h.bus.unfollow("x");
     const store = { peerId: "9", namespace: "n", data: new Uint8Array([1]) };
