@@ -4,31 +4,46 @@
  */
 import { runFlow } from "./harness.js";
 
-const text = (doc: { getText(name: string): { toString(): string } }): string =>
-  doc.getText("text").toString();
+type Doc = {
+  getText(name: string): { toString(): string; insert(at: number, s: string): void };
+  commit(): void;
+};
+type Repo = { doc(id: string): Doc };
+
+const text = (doc: Doc): string => doc.getText("text").toString();
+
+/** Inserts `s` at `at` in the doc's text and commits. */
+const write = (doc: Doc, at: number, s: string): void => {
+  doc.getText("text").insert(at, s);
+  doc.commit();
+};
+
+/** Each of `ids` written by `writer` (its text is its id), and opened by `other`. */
+const seed = (writer: Repo, ids: readonly string[], other?: Repo): void => {
+  for (const id of ids) {
+    write(writer.doc(id), 0, id);
+    other?.doc(id);
+  }
+};
+
+/** The log without its timestamps. */
+const lines = (log: readonly string[]): string[] => log.map((l) => l.replace(/^\d+ /, ""));
 
 describe("resume flows (RESUME.md §5)", () => {
   it("accepted: only the doc the server changed while apart travels", () => {
     runFlow("mesh", ({ repo, log, flush, net }) => {
       const s = repo("S", "2");
       const c = repo("C", "1");
-      for (const id of ["a", "b", "c"]) {
-        const d = s.doc(id);
-        d.getText("text").insert(0, id);
-        d.commit();
-        c.doc(id);
-      }
+      seed(s, ["a", "b", "c"], c);
       flush();
       net.disconnect("C", "S");
       flush();
-      const b = s.doc("b");
-      b.getText("text").insert(1, " changed");
-      b.commit();
+      write(s.doc("b"), 1, " changed");
       flush();
       log.length = 0;
       net.reconnect("C", "S");
       flush();
-      expect(log.map((l) => l.replace(/^\d+ /, ""))).toEqual([
+      expect(lines(log)).toEqual([
         "C→S establish-request(1, resume?)",
         "S→C establish-response(2, resumed)",
         "S→C sync-request(b, 2:9, bidi)",
@@ -44,22 +59,16 @@ describe("resume flows (RESUME.md §5)", () => {
     runFlow("mesh", ({ repo, log, flush, net }) => {
       const s = repo("S", "2");
       const c = repo("C", "1");
-      for (const id of ["a", "b"]) {
-        const d = c.doc(id);
-        d.getText("text").insert(0, id);
-        d.commit();
-      }
+      seed(c, ["a", "b"]);
       flush();
       net.disconnect("C", "S");
       flush();
-      const a = c.doc("a");
-      a.getText("text").insert(1, " offline");
-      a.commit();
+      write(c.doc("a"), 1, " offline");
       flush();
       log.length = 0;
       net.reconnect("C", "S");
       flush();
-      expect(log.map((l) => l.replace(/^\d+ /, ""))).toEqual([
+      expect(lines(log)).toEqual([
         "C→S establish-request(1, resume?)",
         "S→C establish-response(2, resumed)",
         "C→S sync-request(a, 1:9, bidi)",
@@ -74,18 +83,11 @@ describe("resume flows (RESUME.md §5)", () => {
     runFlow("mesh", ({ repo, log, flush, net }) => {
       const s = repo("S", "2");
       const c = repo("C", "1");
-      for (const id of ["a", "b"]) {
-        const d = s.doc(id);
-        d.getText("text").insert(0, id);
-        d.commit();
-        c.doc(id);
-      }
+      seed(s, ["a", "b"], c);
       flush();
       // S sends an update for a that never arrives; S records C as holding it.
       net.setLinkFaults("S", "C", { drop: 1 }, { oneWay: true });
-      const a = s.doc("a");
-      a.getText("text").insert(1, " lost");
-      a.commit();
+      write(s.doc("a"), 1, " lost");
       flush();
       net.disconnect("C", "S");
       net.setLinkFaults("S", "C", { drop: 0 }, { oneWay: true });
@@ -103,19 +105,14 @@ describe("resume flows (RESUME.md §5)", () => {
     runFlow({ star: "S" }, ({ repo, log, flush, net }) => {
       const s = repo("S", "2");
       const c = repo("C", "1");
-      for (const id of ["a", "b"]) {
-        const d = s.doc(id);
-        d.getText("text").insert(0, id);
-        d.commit();
-        c.doc(id);
-      }
+      seed(s, ["a", "b"], c);
       flush();
       void c.close();
       flush();
       log.length = 0;
       const again = repo("D", "1");
       flush();
-      expect(log.map((l) => l.replace(/^\d+ /, "")).slice(0, 3)).toEqual([
+      expect(lines(log).slice(0, 3)).toEqual([
         "D→S establish-request(1)",
         "S→D establish-response(2)",
         "S→D [sync-request(a, 2:1, bidi), sync-request(b, 2:1, bidi)]",
@@ -129,12 +126,7 @@ describe("resume flows (RESUME.md §5)", () => {
     runFlow("mesh", ({ repo, log, flush, net }) => {
       const s = repo("S", "2");
       const c = repo("C", "1");
-      for (const id of ["a", "b"]) {
-        const d = s.doc(id);
-        d.getText("text").insert(0, id);
-        d.commit();
-        c.doc(id);
-      }
+      seed(s, ["a", "b"], c);
       flush();
       net.disconnect("C", "S");
       flush();
