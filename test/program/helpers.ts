@@ -277,3 +277,12 @@ export const hubWithStorage = (): Model => {
   m = connect(m, 1, alice);
   return connect(m, 2, bob);
 };
+
+/** `hubWithStorage` after "d" was loaded from storage for alice (storage-first), storage subscribed. */
+export const hubLoadedD = (): Model =>
+  given(hubWithStorage(), [
+    received(1, syncRequest("d", {}, true)),
+    received(STORAGE, syncResponse("d", delta({ "5": 3 }))),
+    docImported("d", disk, STORAGE, { "5": 3 }),
+    received(STORAGE, syncRequest("d", { "5": 3 }, false)),
+  ]);

@@ -2,7 +2,7 @@
  * Document lifecycle (src/program/lifecycle.ts): when a document may be evicted, what eviction
  * removes, and that an evicted document comes back through storage (and is deleted there).
  */
-import type { Command, Model } from "../../src/program/index.js";
+import type { Command } from "../../src/program/index.js";
 import { docHolding, getDoc, getPeer, pmapGet, update } from "../../src/program/index.js";
 import type { ChannelMsg } from "../../src/protocol/messages.js";
 import {
@@ -10,11 +10,10 @@ import {
   bob,
   channelRemoved,
   connect,
-  delta,
   disk,
   docDelete,
-  docImported,
   given,
+  hubLoadedD,
   hubWithStorage,
   json,
   localChange,
@@ -31,15 +30,6 @@ import {
 
 const evict = { type: "doc-evict", docId: "d" } as const;
 
-/** A hub that loaded "d" from storage for alice (storage-first), storage subscribed. */
-const loaded = (): Model =>
-  given(hubWithStorage(), [
-    received(1, syncRequest("d", {}, true)),
-    received(STORAGE, syncResponse("d", delta({ "5": 3 }))),
-    docImported("d", disk, STORAGE, { "5": 3 }),
-    received(STORAGE, syncRequest("d", { "5": 3 }, false)),
-  ]);
-
 const storageAsked: Command = {
   type: "send",
   channelId: STORAGE,
@@ -53,7 +43,7 @@ const storageAsked: Command = {
 
 describe("docHolding", () => {
   it("a connected subscriber holds the doc; once it leaves, storage having it makes it free", () => {
-    const model = loaded();
+    const model = hubLoadedD();
     expect(docHolding(model, "d")).toBe("held");
     expect(docHolding(given(model, [channelRemoved(1)]), "d")).toBe("free");
   });
@@ -88,7 +78,7 @@ describe("docHolding", () => {
   });
 
   it("a local edit not yet handed to storage keeps the doc; handing it over frees it", () => {
-    const gone = given(loaded(), [channelRemoved(1)]);
+    const gone = given(hubLoadedD(), [channelRemoved(1)]);
     // A5 sends the edit to storage at once, so the record catches up in the same step; a
     // storage channel that went away meanwhile would leave the doc `unstored`.
     const edited = given(gone, [localChange("d", { "5": 3, "100": 1 })]);
@@ -107,7 +97,7 @@ describe("docHolding", () => {
 
 describe("doc-evict", () => {
   it("removes the doc, its subscriber index and every peer's record of it; frees it; reports it", () => {
-    const before = given(loaded(), [channelRemoved(1)]);
+    const before = given(hubLoadedD(), [channelRemoved(1)]);
     const [after, commands] = update(before, evict);
     expect(commands).toEqual([
       { type: "evict-doc", docId: "d" },
@@ -122,7 +112,7 @@ describe("doc-evict", () => {
   });
 
   it("is a no-op while the doc is held or not stored (the engine's view may be a step old)", () => {
-    const held = loaded();
+    const held = hubLoadedD();
     const [afterHeld, heldCommands] = update(held, evict);
     expect(heldCommands).toEqual([]);
     expect(json(afterHeld)).toEqual(json(held));
@@ -133,7 +123,7 @@ describe("doc-evict", () => {
   });
 
   it("after eviction a peer's request loads the doc from storage again (storage-first)", () => {
-    const evicted = given(loaded(), [channelRemoved(1), evict]);
+    const evicted = given(hubLoadedD(), [channelRemoved(1), evict]);
     const [after, commands] = update(evicted, received(2, syncRequest("d", {}, true)));
     expect(commands).toEqual([{ type: "watch-doc", docId: "d" }, storageAsked]);
     expect(getDoc(after, "d")?.pendingNetworkRequests).toEqual([
@@ -151,7 +141,7 @@ describe("deleting an evicted doc", () => {
   };
 
   it("a peer's delete-request is `ignored`, as for any unknown doc (§6.11, as after a restart)", () => {
-    const evicted = given(loaded(), [channelRemoved(1), evict]);
+    const evicted = given(hubLoadedD(), [channelRemoved(1), evict]);
     const allow = permissions({ deletion: () => true });
     const deleteRequest: ChannelMsg = { type: "channel/delete-request", docId: "d" };
     const [, commands] = update(evicted, received(2, deleteRequest), allow);
@@ -165,7 +155,7 @@ describe("deleting an evicted doc", () => {
   });
 
   it("a local delete of an evicted doc deletes it in storage (else the next open reloads it)", () => {
-    const evicted = given(loaded(), [channelRemoved(1), evict]);
+    const evicted = given(hubLoadedD(), [channelRemoved(1), evict]);
     const [, commands] = update(evicted, docDelete("d"));
     expect(commands).toEqual([toStorage]);
   });

@@ -11,28 +11,14 @@ import {
   alice,
   channelRemoved,
   connect,
-  delta,
-  disk,
-  docImported,
   given,
-  hubWithStorage,
+  hubLoadedD,
   node,
-  received,
-  STORAGE,
-  syncRequest,
-  syncResponse,
   withDoc,
 } from "../program/helpers.js";
 
-const loaded = (): Model =>
-  given(hubWithStorage(), [
-    received(1, syncRequest("d", {}, true)),
-    received(STORAGE, syncResponse("d", delta({ "5": 3 }))),
-    docImported("d", disk, STORAGE, { "5": 3 }),
-    received(STORAGE, syncRequest("d", { "5": 3 }, false)),
-  ]);
-const FREE = given(loaded(), [channelRemoved(1)]);
-const HELD = loaded();
+const FREE = given(hubLoadedD(), [channelRemoved(1)]);
+const HELD = hubLoadedD();
 const UNSTORED = connect(withDoc(node(), "d", { "100": 2 }), 1, alice);
 
 /** Runs `script` in virtual time and returns the times `d` was evicted at. */
