@@ -10,6 +10,7 @@ import { defer, finalize, ignoreElements, tap } from "rxjs";
 import type {
   DocId,
   PresenceEntry,
+  SyncResponseMsg,
   SyncTransmission,
   UpdateMsg,
 } from "../../src/protocol/messages.js";
@@ -22,16 +23,25 @@ import { docVersion, exportFrom } from "../loro-version.js";
 import type { Delta } from "../ports/doc-registry.js";
 import { type CommandOf, type Effect, type EffectContext, ofType } from "./effect.js";
 import { createHeldUpdates, type HeldUpdates } from "./held-updates.js";
+import { createSnapshotCache, type SnapshotCache } from "./snapshot-cache.js";
 
-/** A3 steps 2–5. */
+type Snapshot = Extract<SyncTransmission, { type: "snapshot" }>;
+type SnapshotOf = (doc: LoroDoc, version: VersionVector) => Snapshot;
+
+const exportSnapshot: SnapshotOf = (doc, version) => ({
+  type: "snapshot",
+  data: doc.export({ mode: "snapshot" }),
+  version,
+});
+
+/** A3 steps 2–5. `snapshot` makes the whole-document answer (default: a fresh export). */
 export const buildTransmission = (
   doc: LoroDoc,
   requesterVersion: VersionVector,
+  snapshot: SnapshotOf = exportSnapshot,
 ): SyncTransmission => {
   const version = docVersion(doc);
-  if (isEmptyVersion(requesterVersion)) {
-    return { type: "snapshot", data: doc.export({ mode: "snapshot" }), version };
-  }
+  if (isEmptyVersion(requesterVersion)) return snapshot(doc, version);
   // Compared in JS: our version is already a plain record, no need for two wasm objects.
   const cmp = compareVersions(version, requesterVersion);
   if (cmp === 0 || cmp === -1) return { type: "up-to-date", version };
@@ -56,9 +66,24 @@ const deltaMessage = (docId: DocId, delta: Delta): UpdateMsg => {
   return message;
 };
 
+/**
+ * The sync-response carrying a shared snapshot (`snapshot-cache.ts`), one object per snapshot,
+ * so every requester's frames are encoded once. Only without presence, which differs per answer.
+ */
+const snapshotResponses = new WeakMap<Snapshot, SyncResponseMsg>();
+const snapshotResponse = (docId: DocId, transmission: Snapshot): SyncResponseMsg => {
+  let message = snapshotResponses.get(transmission);
+  if (message === undefined) {
+    message = { type: "channel/sync-response", docId, transmission };
+    snapshotResponses.set(transmission, message);
+  }
+  return message;
+};
+
 /** A5: the update taking a peer from `from` (null: nothing) to the doc's current version. */
 const docUpdate = (
   context: EffectContext,
+  snapshots: SnapshotCache,
   docId: DocId,
   from: VersionVector | null,
 ): UpdateMsg | undefined => {
@@ -69,7 +94,7 @@ const docUpdate = (
   const version = docVersion(doc);
   const transmission: SyncTransmission =
     from === null
-      ? { type: "snapshot", data: doc.export({ mode: "snapshot" }), version }
+      ? snapshots.snapshot(docId, doc, version)
       : { type: "update", data: exportFrom(doc, from), version };
   return { type: "channel/update", docId, transmission };
 };
@@ -94,6 +119,7 @@ export const runSend = (context: EffectContext, command: CommandOf<"send">): voi
 const run = (
   context: EffectContext,
   held: HeldUpdates,
+  snapshots: SnapshotCache,
   command: CommandOf<
     "send" | "send-establishment" | "send-sync-response" | "send-doc-update" | "stop-channel"
   >,
@@ -107,8 +133,14 @@ const run = (
     case "send-sync-response": {
       const doc = context.docs.peek(command.docId);
       if (doc === undefined || context.connection(command.channelId) === undefined) return;
-      const transmission = buildTransmission(doc, command.requesterVersion);
+      const transmission = buildTransmission(doc, command.requesterVersion, (d, version) =>
+        snapshots.snapshot(command.docId, d, version),
+      );
       const ephemeral = command.withPresence ? presenceOf(context, command.docId) : [];
+      if (transmission.type === "snapshot" && ephemeral.length === 0) {
+        context.queue(command.channelId, snapshotResponse(command.docId, transmission));
+        return;
+      }
       context.queue(command.channelId, {
         type: "channel/sync-response",
         docId: command.docId,
@@ -122,7 +154,7 @@ const run = (
       if (context.docs.peek(docId) === undefined || context.connection(channelId) === undefined)
         return;
       if (held.hold(channelId, docId, from)) return;
-      const message = docUpdate(context, docId, from);
+      const message = docUpdate(context, snapshots, docId, from);
       if (message !== undefined) context.queue(channelId, message);
       return;
     }
@@ -136,11 +168,17 @@ const run = (
 
 export const sendEffect: Effect = (commands$, context) =>
   defer(() => {
-    const held = createHeldUpdates(context, (docId, from) => docUpdate(context, docId, from));
+    const snapshots = createSnapshotCache();
+    const held = createHeldUpdates(context, (docId, from) =>
+      docUpdate(context, snapshots, docId, from),
+    );
     return commands$.pipe(
       ofType("send", "send-establishment", "send-sync-response", "send-doc-update", "stop-channel"),
-      tap((command) => run(context, held, command)),
+      tap((command) => run(context, held, snapshots, command)),
       ignoreElements(),
-      finalize(() => held.dispose()),
+      finalize(() => {
+        held.dispose();
+        snapshots.dispose();
+      }),
     );
   });

@@ -24,9 +24,22 @@ export interface FragmentOptions {
 /**
  * Complete single frames already encoded, by message object. Messages are immutable, and a
  * fan-out (a hub relaying one presence change or one update to K spokes) hands the same object
- * to K channels: it is encoded once. (Fragmented frames carry a fresh batch id each time.)
+ * to K channels: it is encoded once.
  */
 const complete = new WeakMap<ChannelMsg, Uint8Array>();
+
+/**
+ * Fragmented messages already encoded, by message object and threshold: a hub answering a join
+ * storm hands one snapshot message to many channels (`snapshot-cache.ts`), and each socket then
+ * writes views of the same fragments instead of its own 40 MB copy. The batch id is drawn once
+ * per message, so those channels see the same one; the receiver's reassembly is per connection
+ * (§13.3), and a second send of the message on one channel starts only after every fragment of
+ * the first was written, so no two batches with that id are ever in progress on one connection.
+ */
+const fragmented = new WeakMap<
+  ChannelMsg,
+  { readonly threshold: number; readonly payloads: readonly Uint8Array[] }
+>();
 
 /** Prefix byte + frame header, written in front of the payload in the same buffer. */
 const FRONT = 1 + V2_HEADER_SIZE;
@@ -41,6 +54,8 @@ export const encodeTransportPayloads = (
   if (cached !== undefined && !needsFragments(cached.length - 1, threshold)) {
     return right([cached]);
   }
+  const split = fragmented.get(msg);
+  if (split !== undefined && split.threshold === threshold) return right([...split.payloads]);
   const wire = toWire(msg);
   if (isLeft(wire)) return wire;
   // One buffer: prefix, header and payload, so a frame that fits is written once. A byte
@@ -63,7 +78,9 @@ export const encodeTransportPayloads = (
   writeHeader(2, 0, head.subarray(1), length);
   if (needsFragments(V2_HEADER_SIZE + length, threshold)) {
     const segments = segmentsOf(gathered.right, 1);
-    return right(splitSegments(segments, V2_HEADER_SIZE + length, threshold, options.batchId()));
+    const payloads = splitSegments(segments, V2_HEADER_SIZE + length, threshold, options.batchId());
+    fragmented.set(msg, { threshold, payloads });
+    return right([...payloads]);
   }
   complete.set(msg, head);
   return right([head]);
