@@ -9,7 +9,21 @@
  * it; the earlier one's slot is left empty so order is kept.
  */
 import { supersessionKey } from "../../src/program/presence-supersession.js";
-import type { BatchableMsg, ChannelId, ChannelMsg } from "../../src/protocol/messages.js";
+import type {
+  BatchableMsg,
+  ChannelId,
+  ChannelMsg,
+  EphemeralMsg,
+} from "../../src/protocol/messages.js";
+
+/** Keys by message object: a relay queued on 500 channels builds its key string once. */
+const keys = new WeakMap<EphemeralMsg, string | undefined>();
+const keyOf = (message: EphemeralMsg): string | undefined => {
+  if (keys.has(message)) return keys.get(message);
+  const key = supersessionKey(message);
+  keys.set(message, key);
+  return key;
+};
 
 export interface Outbox {
   queue(channelId: ChannelId, message: BatchableMsg): void;
@@ -34,7 +48,7 @@ const keysOf = (messages: readonly (BatchableMsg | undefined)[]): Map<string, nu
   const latest = new Map<string, number>();
   messages.forEach((message, index) => {
     if (message?.type !== "channel/ephemeral") return;
-    const key = supersessionKey(message);
+    const key = keyOf(message);
     if (key !== undefined) latest.set(key, index);
   });
   return latest;
@@ -56,7 +70,7 @@ export const createOutbox = (): Outbox => {
       // A channel's first message supersedes nothing: the keys are built only once a second
       // one comes (a hub relaying one change queues one message on each of K channels).
       if (message.type === "channel/ephemeral" && buffer.messages.length > 0) {
-        const key = supersessionKey(message);
+        const key = keyOf(message);
         if (key !== undefined) {
           buffer.latest ??= keysOf(buffer.messages);
           const latest = buffer.latest;

@@ -7,6 +7,7 @@ import {
   DEFAULT_DATA_DIR,
   DEFAULT_DOC_IDLE_MS,
   DEFAULT_FLUSH_DELAY_MS,
+  DEFAULT_FLUSH_WINDOW_MS,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HUB_HOST,
   DEFAULT_HUB_PORT,
@@ -25,6 +26,7 @@ export interface ServeOptions {
   readonly heartbeatMs: number;
   readonly statusIntervalMs: number;
   readonly flushDelayMs: number;
+  readonly flushWindowMs: number;
   readonly docIdleMs: number;
   // Cluster: a PostgreSQL store instead of LevelDB, and the Redis bus between hubs.
   readonly postgres: string | undefined;
@@ -70,6 +72,7 @@ const FLAGS: Readonly<Record<string, Flag>> = {
   "--heartbeat-ms": { key: "heartbeatMs", env: ["LORO_RX_HEARTBEAT_MS"], max: MAX_MS },
   "--status-ms": { key: "statusIntervalMs", env: ["LORO_RX_STATUS_MS"], max: MAX_MS },
   "--flush-ms": { key: "flushDelayMs", env: ["LORO_RX_FLUSH_MS"], max: MAX_MS },
+  "--flush-window-ms": { key: "flushWindowMs", env: ["LORO_RX_FLUSH_WINDOW_MS"], max: 60_000 },
   "--doc-idle-ms": { key: "docIdleMs", env: ["LORO_RX_DOC_IDLE_MS"], max: MAX_MS },
   // Cluster (streams/cluster/).
   "--postgres": { key: "postgres", env: ["LORO_RX_DATABASE_URL"] },
@@ -93,6 +96,7 @@ const DEFAULTS: ServeOptions = {
   heartbeatMs: DEFAULT_HEARTBEAT_MS,
   statusIntervalMs: DEFAULT_STATUS_INTERVAL_MS,
   flushDelayMs: DEFAULT_FLUSH_DELAY_MS,
+  flushWindowMs: DEFAULT_FLUSH_WINDOW_MS,
   docIdleMs: DEFAULT_DOC_IDLE_MS,
   postgres: undefined,
   redis: undefined,
@@ -119,6 +123,7 @@ Options (flag, environment variable, default):
   --heartbeat-ms N   LORO_RX_HEARTBEAT_MS  ${DEFAULT_HEARTBEAT_MS} (presence heartbeat; 0: off)
   --status-ms N      LORO_RX_STATUS_MS     ${DEFAULT_STATUS_INTERVAL_MS} (status line on stderr when active; 0: off)
   --flush-ms N       LORO_RX_FLUSH_MS      ${DEFAULT_FLUSH_DELAY_MS} (delay before new data is fsynced and acknowledged)
+  --flush-window-ms N LORO_RX_FLUSH_WINDOW_MS ${DEFAULT_FLUSH_WINDOW_MS} (at most one outbound write per client per N ms under load; 0: at once)
   --doc-idle-ms N    LORO_RX_DOC_IDLE_MS   ${DEFAULT_DOC_IDLE_MS} (a document no client holds is freed this long after its last use; 0: never)
   --postgres URL     LORO_RX_DATABASE_URL  (none) keep documents in PostgreSQL instead of --data
   --redis URL        LORO_RX_REDIS_URL     (none) join the cluster of hubs on this Redis (needs --postgres)

@@ -62,6 +62,7 @@ const hubOptions = (o: ServeOptions & { readonly staticDir: string }): HubOption
     heartbeatMs: o.heartbeatMs,
     statusIntervalMs: o.statusIntervalMs,
     flushDelayMs: o.flushDelayMs,
+    flushWindowMs: o.flushWindowMs,
     docIdleMs: o.docIdleMs,
     postgres: o.postgres,
     redis: o.redis,

@@ -40,6 +40,7 @@ import {
   DEFAULT_DATA_DIR,
   DEFAULT_DOC_IDLE_MS,
   DEFAULT_FLUSH_DELAY_MS,
+  DEFAULT_FLUSH_WINDOW_MS,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HUB_HOST,
   DEFAULT_HUB_PORT,
@@ -70,6 +71,11 @@ export interface HubOptions {
    * acknowledged. Default 50 ms.
    */
   readonly flushDelayMs?: number;
+  /**
+   * At most one outbound flush per this many ms, so a busy hub writes one frame per client per
+   * window (engine `flushWindowMs`). Default 20 ms; 0 flushes at every quiescence (spec §9.1).
+   */
+  readonly flushWindowMs?: number;
   /**
    * A document no client holds is freed this long after its last use, once acknowledged; it
    * reloads from storage when next asked for. Default 60,000 ms; 0 never frees one.
@@ -337,6 +343,7 @@ export const startHub = async (options: HubOptions = {}): Promise<Hub> => {
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     scheduler,
     docIdleMs: options.docIdleMs ?? DEFAULT_DOC_IDLE_MS,
+    flushWindowMs: options.flushWindowMs ?? DEFAULT_FLUSH_WINDOW_MS,
     // Only what the hub acknowledges may leave memory: on a cluster hub that includes the
     // stream, since a reconnecting bus republishes only documents the engine still holds.
     isDurable: (docId, version) => versionCovers(acknowledged(docId), version),

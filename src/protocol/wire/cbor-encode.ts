@@ -38,6 +38,15 @@ const isPlainObject = (value: object): value is Record<string, unknown> => {
   return proto === Object.prototype || proto === null;
 };
 
+/**
+ * One CBOR item already encoded, written as its bytes. A hub batching the same relayed message
+ * into the frames of 500 channels encodes it once (`to-wire.ts`); the caller vouches that the
+ * bytes are one well-formed item of the wire mapping.
+ */
+export class RawCbor {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
 /** A byte string left out of `head`: its bytes belong at offset `at` of `head`. */
 export interface Hole {
   readonly at: number;
@@ -88,6 +97,7 @@ class Writer {
           this.holeBytes += value.length;
           return headSize(value.length);
         }
+        if (value instanceof RawCbor) return value.bytes.length;
         if (Array.isArray(value)) {
           let total = headSize(value.length);
           for (const item of value) total += this.size(item);
@@ -177,6 +187,11 @@ class Writer {
             this.out.set(value, this.at);
             this.at += value.length;
           }
+          return;
+        }
+        if (value instanceof RawCbor) {
+          this.out.set(value.bytes, this.at);
+          this.at += value.bytes.length;
           return;
         }
         if (Array.isArray(value)) {

@@ -119,6 +119,24 @@ describe("round trips of random valid messages", () => {
     );
   });
 
+  it("inner messages encoded once and spliced into later batches give the bytes of a fresh encoding", () => {
+    fc.assert(
+      fc.property(fc.array(batchable, { minLength: 1, maxLength: 5 }), (ms) => {
+        rightOf(encodeFrameV2({ type: "channel/batch", messages: ms })); // encodes the inner ones
+        const reordered = [...ms].reverse();
+        const spliced = rightOf(encodeFrameV2({ type: "channel/batch", messages: reordered }));
+        const fresh = rightOf(
+          encodeFrameV2({ type: "channel/batch", messages: structuredClone(reordered) }),
+        );
+        expect(Buffer.from(spliced).equals(Buffer.from(fresh))).toBe(true);
+        expect(rightOf(decodeFrameV2(spliced))).toEqual([
+          { type: "channel/batch", messages: reordered },
+        ]);
+      }),
+      params,
+    );
+  });
+
   it("batchable messages survive every encoding inside a batch", () => {
     fc.assert(
       fc.property(fc.array(batchable, { minLength: 1, maxLength: 5 }), (ms) => {

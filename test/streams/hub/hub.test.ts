@@ -32,6 +32,7 @@ describe("parseCli", () => {
         heartbeatMs: 10_000,
         statusIntervalMs: 10_000,
         flushDelayMs: 50,
+        flushWindowMs: 20,
         docIdleMs: 60_000,
         authSecret: "",
         authPublicKeyFile: "",
@@ -60,6 +61,10 @@ describe("parseCli", () => {
     expect(parseCli(["serve"], { LORO_RX_DOC_IDLE_MS: "5000" })).toMatchObject({
       options: { docIdleMs: 5000 },
     });
+    expect(
+      parseCli(["serve", "--flush-window-ms", "0"], { LORO_RX_FLUSH_WINDOW_MS: "5" }),
+    ).toMatchObject({ options: { flushWindowMs: 0 } });
+    expect(parseCli(["serve", "--flush-window-ms", "60001"])).toMatchObject({ kind: "error" });
   });
 
   it("treats an empty environment variable as unset", () => {
