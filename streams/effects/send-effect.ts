@@ -80,10 +80,13 @@ const snapshotResponse = (docId: DocId, transmission: Snapshot): SyncResponseMsg
   return message;
 };
 
-/** A5: the update taking a peer from `from` (null: nothing) to the doc's current version. */
+/**
+ * A5: the update taking a peer from `from` (null: nothing) to the doc's current version. A
+ * snapshot here is not cached: it goes to storage or to one peer that announced nothing, and
+ * caching it would keep a copy of every new document (W7: thousands of small rooms).
+ */
 const docUpdate = (
   context: EffectContext,
-  snapshots: SnapshotCache,
   docId: DocId,
   from: VersionVector | null,
 ): UpdateMsg | undefined => {
@@ -94,7 +97,7 @@ const docUpdate = (
   const version = docVersion(doc);
   const transmission: SyncTransmission =
     from === null
-      ? snapshots.snapshot(docId, doc, version)
+      ? exportSnapshot(doc, version)
       : { type: "update", data: exportFrom(doc, from), version };
   return { type: "channel/update", docId, transmission };
 };
@@ -154,7 +157,7 @@ const run = (
       if (context.docs.peek(docId) === undefined || context.connection(channelId) === undefined)
         return;
       if (held.hold(channelId, docId, from)) return;
-      const message = docUpdate(context, snapshots, docId, from);
+      const message = docUpdate(context, docId, from);
       if (message !== undefined) context.queue(channelId, message);
       return;
     }
@@ -169,9 +172,7 @@ const run = (
 export const sendEffect: Effect = (commands$, context) =>
   defer(() => {
     const snapshots = createSnapshotCache();
-    const held = createHeldUpdates(context, (docId, from) =>
-      docUpdate(context, snapshots, docId, from),
-    );
+    const held = createHeldUpdates(context, (docId, from) => docUpdate(context, docId, from));
     return commands$.pipe(
       ofType("send", "send-establishment", "send-sync-response", "send-doc-update", "stop-channel"),
       tap((command) => run(context, held, snapshots, command)),

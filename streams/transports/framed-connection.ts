@@ -12,6 +12,7 @@ import {
   DEFAULT_WEBSOCKET_FRAGMENT_THRESHOLD,
   decodeFrame,
   encodeFlushV1,
+  encodeTransportParts,
   encodeTransportPayloads,
   FragmentReassembler,
   type WireError,
@@ -34,6 +35,13 @@ export interface FramedConnectionOptions {
   readonly scheduler: SchedulerLike;
   /** Writes one binary WebSocket message. May throw; failures are reported, not raised. */
   readonly sendBinary: (bytes: Uint8Array) => void;
+  /**
+   * Writes one binary message made of these parts, in order (over WebSocket: a first frame and
+   * continuation frames). When given, fragments of large messages are written as their parts,
+   * so the bytes of a large document are never copied per peer; parts may be shared with other
+   * connections and must not be modified. May throw, like `sendBinary`.
+   */
+  readonly sendParts?: (parts: readonly Uint8Array[]) => void;
   /** The engine closed the connection, or the peer fell behind: close the socket. Called once. */
   readonly closeSocket: (reason: string | undefined, code?: number) => void;
   /**
@@ -175,12 +183,20 @@ export class FramedConnection {
       this.noteQueued();
       return;
     }
-    const payloads = encodeTransportPayloads(message, {
+    const fragmentOptions = {
       threshold: this.options.fragmentThreshold ?? DEFAULT_WEBSOCKET_FRAGMENT_THRESHOLD,
       batchId: () => randomBytes(8),
-    });
-    if (isLeft(payloads)) this.report(problemOf(payloads.left));
-    else for (const payload of payloads.right) this.write(payload);
+    };
+    const { sendParts } = this.options;
+    if (sendParts !== undefined) {
+      const payloads = encodeTransportParts(message, fragmentOptions);
+      if (isLeft(payloads)) this.report(problemOf(payloads.left));
+      else for (const parts of payloads.right) this.writeParts(sendParts, parts);
+    } else {
+      const payloads = encodeTransportPayloads(message, fragmentOptions);
+      if (isLeft(payloads)) this.report(problemOf(payloads.left));
+      else for (const payload of payloads.right) this.write(payload);
+    }
     this.noteQueued();
   }
 
@@ -255,6 +271,18 @@ export class FramedConnection {
   private write(bytes: Uint8Array): void {
     try {
       this.options.sendBinary(bytes);
+    } catch (e) {
+      this.report({ code: "send_failed", message: `cannot write to the socket: ${String(e)}` });
+    }
+  }
+
+  private writeParts(
+    sendParts: (parts: readonly Uint8Array[]) => void,
+    parts: readonly Uint8Array[],
+  ): void {
+    try {
+      if (parts.length === 1) this.options.sendBinary(parts[0] as Uint8Array);
+      else sendParts(parts);
     } catch (e) {
       this.report({ code: "send_failed", message: `cannot write to the socket: ${String(e)}` });
     }

@@ -268,6 +268,13 @@ export const webSocketServer = (options: WebSocketServerOptions): WebSocketServe
             if (peer.socket.readyState === peer.socket.OPEN)
               peer.socket.send(out, { binary: true });
           },
+          // One WebSocket message as a first frame and continuation frames: a fragment's
+          // prefix and views of the document's bytes, never a copy of them per client.
+          sendParts: (parts) => {
+            if (peer.socket.readyState !== peer.socket.OPEN) return;
+            const last = parts.length - 1;
+            parts.forEach((part, i) => peer.socket.send(part, { binary: true, fin: i === last }));
+          },
           closeSocket: (reason, code) => closePeer(peer, code ?? CLOSE_NORMAL, reason ?? ""),
           ...(outbound === false
             ? {}

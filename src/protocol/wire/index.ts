@@ -13,7 +13,11 @@ export {
   encodeFrameV1,
   encodeFrameV2,
 } from "./encode-frame.js";
-export { encodeTransportPayloads, type FragmentOptions } from "./encode-v2.js";
+export {
+  encodeTransportParts,
+  encodeTransportPayloads,
+  type FragmentOptions,
+} from "./encode-v2.js";
 export type {
   DecodeError,
   DecodeErrorCode,

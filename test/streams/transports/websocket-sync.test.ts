@@ -108,6 +108,36 @@ describe("sync over real WebSockets", () => {
     for (const repo of [writer, reader, hub]) await repo.close();
   });
 
+  it("clients joining a large document at once all get it, from one export on the hub", async () => {
+    const { hub, url } = await hubOn();
+    const writer = client("1", url);
+    const big = writer.doc("big");
+    const t = big.getText("text");
+    for (let i = 0; i < 1024; i++) t.insert(t.length, `${i}:${"y".repeat(1000)}`);
+    big.commit();
+    const length = t.length;
+    const held = () => hub.engine.docs.peek("big");
+    await eventually("hub has it", () => held()?.getText("text").length === length, waitMs);
+    await writer.close();
+    const doc = held();
+    if (doc === undefined) throw new Error("hub lost the doc");
+    let snapshots = 0;
+    const exportOf = doc.export.bind(doc);
+    doc.export = ((mode: Parameters<typeof doc.export>[0]) => {
+      if (mode.mode === "snapshot") snapshots++;
+      return exportOf(mode);
+    }) as typeof doc.export;
+    const readers = ["2", "3", "4"].map((peerId) => client(peerId, url));
+    const copies = readers.map((r) => r.doc("big"));
+    await eventually(
+      "every reader has the whole document",
+      () => copies.every((c) => c.getText("text").toString() === t.toString()),
+      waitMs,
+    );
+    expect(snapshots).toBe(1);
+    for (const repo of [...readers, hub]) await repo.close();
+  });
+
   it("one client spraying garbage does not disturb the others", async () => {
     const { hub, url } = await hubOn();
     const a = client("1", url);
