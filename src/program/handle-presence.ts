@@ -13,7 +13,7 @@ import { presenceFanout } from "./algorithms.js";
 import type { Command, PresenceTargets } from "./commands.js";
 import { type Ctx, emit } from "./context.js";
 import { type Channel, type DocState, getChannel, getDoc } from "./model.js";
-import { pmapForEach } from "./pmap.js";
+import { pmapForEach, pmapGet } from "./pmap.js";
 
 /**
  * §8.5: apply received payloads, naming the peer whose channel delivered them (keys learned
@@ -65,13 +65,21 @@ const presenceTargets = (ctx: Ctx, docId: DocId): ChannelId[] =>
  * every other spoke would only make an idle room cost quadratic frames. Changes and handshakes
  * keep hops 1, so news still crosses a hub at once.
  */
-export const handleHeartbeat = (ctx: Ctx): void => {
-  // Only docs someone subscribed to can have targets: walk the subscriber index, not every doc.
+export const handleHeartbeat = (ctx: Ctx, withPresence?: readonly DocId[]): void => {
+  // Only docs someone subscribed to can have targets: walk the subscriber index, not every doc
+  // (or only the docs the caller says have presence stores: a hub with 5,000 idle rooms and no
+  // presence walked all of them every 10 s, W7).
   const subscribed: DocState[] = [];
-  pmapForEach(ctx.model.subscribers, (_, docId) => {
+  const add = (docId: DocId): void => {
     const doc = getDoc(ctx.model, docId);
     if (doc !== undefined) subscribed.push(doc);
-  });
+  };
+  if (withPresence === undefined) pmapForEach(ctx.model.subscribers, (_, docId) => add(docId));
+  else {
+    for (const docId of new Set(withPresence)) {
+      if (pmapGet(ctx.model.subscribers, docId) !== undefined) add(docId);
+    }
+  }
   const groups = new Map<ChannelId, DocId[]>();
   for (const doc of subscribed.sort((x, y) => x.seq - y.seq)) {
     for (const channelId of presenceTargets(ctx, doc.docId)) {

@@ -51,7 +51,12 @@ export type Input =
       readonly version: VersionVector;
       readonly pending: boolean;
     }
-  | { readonly type: "heartbeat" }
+  /**
+   * The heartbeat (§6.19). `docIds`: the documents that have presence stores, when the caller
+   * knows (the engine does): only they can have anything to send, so only they are walked.
+   * Absent: every subscribed document, as the spec says.
+   */
+  | { readonly type: "heartbeat"; readonly docIds?: readonly DocId[] }
   /**
    * Access changed for these principals (all channels when absent): subscriptions a peer can no
    * longer see are dropped, documents it asked for and may now see are announced to it.

@@ -84,7 +84,7 @@ const handleInput = (ctx: Ctx, input: Input): void => {
         input.pending,
       );
     case "heartbeat":
-      return handleHeartbeat(ctx);
+      return handleHeartbeat(ctx, input.docIds);
     case "ephemeral-local-change":
       return handleEphemeralLocalChange(ctx, input.docId, input.namespace);
     case "permissions-changed":

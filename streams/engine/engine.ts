@@ -14,6 +14,7 @@ import {
   BehaviorSubject,
   catchError,
   EMPTY,
+  filter,
   interval,
   map,
   merge,
@@ -292,7 +293,15 @@ export const createEngine = (options: EngineOptions): Engine => {
   });
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   const heartbeat$: Observable<Input> =
-    heartbeatMs > 0 ? interval(heartbeatMs, scheduler).pipe(map(() => HEARTBEAT)) : EMPTY;
+    heartbeatMs > 0
+      ? interval(heartbeatMs, scheduler).pipe(
+          // Only documents with presence stores can have anything to send; with none anywhere
+          // the heartbeat is no input at all (an idle hub without presence walked every room).
+          map(() => presence.docIds()),
+          filter((docIds) => docIds.length > 0),
+          map((docIds): Input => ({ type: "heartbeat", docIds })),
+        )
+      : EMPTY;
 
   // ── Effects ────────────────────────────────────────────────────────────────────────────────
   const context: EffectContext = {
@@ -488,5 +497,3 @@ export const createEngine = (options: EngineOptions): Engine => {
     },
   };
 };
-
-const HEARTBEAT: Input = { type: "heartbeat" };

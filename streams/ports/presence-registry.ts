@@ -18,6 +18,8 @@ export interface PresenceListener {
 
 export interface PresenceRegistry {
   has(docId: DocId): boolean;
+  /** The documents that have at least one store: all a heartbeat can send (`heartbeat.docIds`). */
+  docIds(): DocId[];
   namespaces(docId: DocId): string[];
   /** The whole store of (doc, namespace), tombstones included (§8.2); `undefined` if none. */
   encode(docId: DocId, namespace: string): Uint8Array | undefined;

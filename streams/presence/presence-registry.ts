@@ -211,6 +211,7 @@ export const createPresenceRegistry = (options: PresenceRegistryOptions): Presen
     },
     self: (docId, namespace) => room(docId, namespace)?.get(own),
     peers: (docId, namespace) => room(docId, namespace)?.peers() ?? new Map(),
+    docIds: () => [...docs.keys()],
     set(docId, namespace, value) {
       roomOrNew(docId, namespace).setOwn(value);
       changed(docId, namespace, "local");

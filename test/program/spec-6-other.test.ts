@@ -496,6 +496,19 @@ describe("6.19 heartbeat", () => {
     const [, commands] = update(before, heartbeat);
     expect(commands).toEqual([]);
   });
+
+  it("6.19 a heartbeat naming the docs that have presence walks only those (in doc order, unknown or unsubscribed ones skipped)", () => {
+    let before = given(hubWithStorage(), [docEnsure("a"), docEnsure("b"), docEnsure("c")]);
+    before = subscribed(subscribed(before, 1, "a"), 1, "b");
+    before = subscribed(subscribed(before, 2, "b"), 2, "c");
+    const [after, commands] = update(before, { type: "heartbeat", docIds: ["c", "zz", "a", "a"] });
+    expect(commands).toEqual([
+      { type: "broadcast-presence-batch", channelId: 1, docIds: ["a"], hops: 0 },
+      { type: "broadcast-presence-batch", channelId: 2, docIds: ["c"], hops: 0 },
+    ]);
+    expect(json(after)).toEqual(json(before));
+    expect(update(before, { type: "heartbeat", docIds: [] })[1]).toEqual([]);
+  });
 });
 
 describe("6.20 ephemeral-local-change", () => {

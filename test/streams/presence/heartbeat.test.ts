@@ -131,4 +131,23 @@ describe("the presence heartbeat", () => {
     expect(figures.messages).toBe(18);
     expect(figures.bytes).toBe(9 * (perSpoke.up + perSpoke.down));
   });
+
+  it("names the docs that have presence, and is no input at all while no doc has any", async () => {
+    const heartbeats: string[] = [];
+    await virtualRoom({ topology: { star: "hub" } }, (room) => {
+      const hub = room.repo("hub", "9");
+      hub.inputs$.subscribe((input) => {
+        if (input.type === "heartbeat") {
+          heartbeats.push(`${room.scheduler.now()} ${(input.docIds ?? ["(all)"]).join(",")}`);
+        }
+      });
+      const a = room.repo("a", "1");
+      a.doc("quiet").getText("t").insert(0, "no presence here");
+      room.runUntil(25_000);
+      a.presence("d", "cursors").set({ x: 1 });
+      room.runUntil(35_000);
+    });
+    // 10,000 and 20,000: no doc has presence anywhere on the hub, so no heartbeat input.
+    expect(heartbeats).toEqual(["30000 d"]);
+  });
 });
