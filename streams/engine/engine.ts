@@ -120,11 +120,12 @@ export interface EngineOptions {
    */
   readonly maxDepartedPeers?: number;
   /**
-   * At most one outbox flush per this many ms (`flush-throttle.ts`): a quiescence less than this
-   * after the previous flush waits for the window to end, so what queues meanwhile goes out as
-   * one frame per channel. A flush after a quiet spell is written at once. Default 0: every
-   * quiescence flushes (spec §9.1). A hub fanning out to many clients trades up to this much
-   * latency under load for far fewer frames (the hub's default is `DEFAULT_FLUSH_WINDOW_MS`).
+   * At most one presence-only outbox flush per this many ms (`flush-throttle.ts`): when only
+   * presence waits, a quiescence less than this after the previous flush waits for the window
+   * to end, so what queues meanwhile goes out as one frame per channel. A flush after a quiet
+   * spell, or with anything but presence in it (edits, answers), is written at once. Default 0:
+   * every quiescence flushes (spec §9.1). A hub relaying presence to many clients trades up to
+   * this much presence latency under load for far fewer frames (the hub's default is 20 ms).
    */
   readonly flushWindowMs?: number;
 }
@@ -415,7 +416,7 @@ export const createEngine = (options: EngineOptions): Engine => {
     scheduler,
   );
   const quiesce = (): void => {
-    throttle.request();
+    throttle.request(outbox.urgent);
     // Ready states cost a computation per touched doc: only when someone listens.
     if (!events$.observed) readiness.reset();
     else

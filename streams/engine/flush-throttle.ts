@@ -7,9 +7,12 @@
  * the window to end, and everything queued meanwhile goes out as one frame per channel: the
  * frame count follows the window, not the input rate.
  *
- * Leading and trailing: a flush after a quiet spell is written at once, so a lone edit or
- * presence change costs no latency; only a busy engine pays up to `windowMs`. Nothing changes
- * order: the outbox is per-channel FIFO, and a batch is a transport grouping (§4.14).
+ * Leading and trailing: a flush after a quiet spell is written at once, so a lone presence
+ * change costs no latency; only a busy engine pays up to `windowMs`. An urgent flush (anything
+ * but presence waits: an edit, an answer) is written at once, with whatever presence waits
+ * before it: live edits never wait for a window (W10 at 100 edits/s: p50 1.7 ms windowless,
+ * 8.6 ms when edits waited too). Nothing changes order: the outbox is per-channel FIFO, and a
+ * batch is a transport grouping (§4.14).
  *
  * ```
  * quiescence: a--b-c-------d--     window = 4 frames
@@ -19,8 +22,8 @@
 import type { SchedulerLike, Subscription } from "rxjs";
 
 export interface FlushThrottle {
-  /** A quiescence: flush now, or at the end of the current window. */
-  request(): void;
+  /** A quiescence: flush now (after a quiet spell, or `urgent`), or at the window's end. */
+  request(urgent?: boolean): void;
   /** Flushes anything waiting for its window, at once (`Engine.flush`, `close`). */
   flushNow(): void;
   /** Cancels a waiting flush without writing it. */
@@ -41,9 +44,13 @@ export const createFlushThrottle = (
     flush();
   };
   return {
-    request() {
+    request(urgent = false) {
       if (windowMs <= 0) {
         flush();
+        return;
+      }
+      if (urgent) {
+        run();
         return;
       }
       if (waiting !== undefined) return;

@@ -33,6 +33,11 @@ export interface Outbox {
   flush(write: (channelId: ChannelId, message: ChannelMsg) => void): void;
   discard(channelId: ChannelId): void;
   readonly size: number;
+  /**
+   * Something other than presence waits (a document message, a touch): the engine's flush
+   * window (`flush-throttle.ts`) holds back presence only, never an edit or an answer.
+   */
+  readonly urgent: boolean;
 }
 
 interface ChannelQueue {
@@ -56,6 +61,7 @@ const keysOf = (messages: readonly (BatchableMsg | undefined)[]): Map<string, nu
 
 export const createOutbox = (): Outbox => {
   let buffers = new Map<ChannelId, ChannelQueue>();
+  let urgent = false;
   const bufferOf = (channelId: ChannelId): ChannelQueue => {
     let buffer = buffers.get(channelId);
     if (buffer === undefined) {
@@ -67,6 +73,7 @@ export const createOutbox = (): Outbox => {
   return {
     queue(channelId, message) {
       const buffer = bufferOf(channelId);
+      if (message.type !== "channel/ephemeral") urgent = true;
       // A channel's first message supersedes nothing: the keys are built only once a second
       // one comes (a hub relaying one change queues one message on each of K channels).
       if (message.type === "channel/ephemeral" && buffer.messages.length > 0) {
@@ -86,11 +93,13 @@ export const createOutbox = (): Outbox => {
     },
     touch(channelId) {
       bufferOf(channelId);
+      urgent = true;
     },
     flush(write) {
       if (buffers.size === 0) return;
       const taken = buffers;
       buffers = new Map();
+      urgent = false;
       for (const [channelId, buffer] of taken) {
         const messages =
           buffer.superseded === 0
@@ -106,6 +115,9 @@ export const createOutbox = (): Outbox => {
     },
     get size() {
       return buffers.size;
+    },
+    get urgent() {
+      return urgent;
     },
   };
 };

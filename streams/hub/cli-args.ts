@@ -123,7 +123,7 @@ Options (flag, environment variable, default):
   --heartbeat-ms N   LORO_RX_HEARTBEAT_MS  ${DEFAULT_HEARTBEAT_MS} (presence heartbeat; 0: off)
   --status-ms N      LORO_RX_STATUS_MS     ${DEFAULT_STATUS_INTERVAL_MS} (status line on stderr when active; 0: off)
   --flush-ms N       LORO_RX_FLUSH_MS      ${DEFAULT_FLUSH_DELAY_MS} (delay before new data is fsynced and acknowledged)
-  --flush-window-ms N LORO_RX_FLUSH_WINDOW_MS ${DEFAULT_FLUSH_WINDOW_MS} (at most one outbound write per client per N ms under load; 0: at once)
+  --flush-window-ms N LORO_RX_FLUSH_WINDOW_MS ${DEFAULT_FLUSH_WINDOW_MS} (presence to a client at most once per N ms under load; 0: at once)
   --doc-idle-ms N    LORO_RX_DOC_IDLE_MS   ${DEFAULT_DOC_IDLE_MS} (a document no client holds is freed this long after its last use; 0: never)
   --postgres URL     LORO_RX_DATABASE_URL  (none) keep documents in PostgreSQL instead of --data
   --redis URL        LORO_RX_REDIS_URL     (none) join the cluster of hubs on this Redis (needs --postgres)

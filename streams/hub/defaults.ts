@@ -9,10 +9,10 @@ export const DEFAULT_STATUS_INTERVAL_MS = 10_000;
 /** Short enough that acknowledgement feels immediate; long enough to share one fsync among a burst. */
 export const DEFAULT_FLUSH_DELAY_MS = 50;
 /**
- * At most one outbound flush per 20 ms (engine `flushWindowMs`): under load every client gets one
- * frame per window instead of one per input. Measured (issue 15 note): W9, 500 clients' presence
- * at 1 Hz, needed 250,000 frames/s unthrottled, one `writev` each; a lone edit after a quiet
- * spell still goes out at once.
+ * At most one presence-only flush per 20 ms (engine `flushWindowMs`): under load every client
+ * gets one frame of presence per window instead of one per change. Measured (issue 15 note): W9,
+ * 500 clients' presence at 1 Hz, needed 250,000 frames/s unthrottled, one `writev` each. Edits
+ * and answers never wait for it.
  */
 export const DEFAULT_FLUSH_WINDOW_MS = 20;
 /** Cluster: how long a Redis entry that PostgreSQL already holds stays, for slower hubs to read. */

@@ -72,8 +72,9 @@ export interface HubOptions {
    */
   readonly flushDelayMs?: number;
   /**
-   * At most one outbound flush per this many ms, so a busy hub writes one frame per client per
-   * window (engine `flushWindowMs`). Default 20 ms; 0 flushes at every quiescence (spec §9.1).
+   * At most one presence-only flush per this many ms, so a busy hub writes one frame of presence
+   * per client per window (engine `flushWindowMs`); edits and answers go at once. Default 20 ms;
+   * 0 flushes at every quiescence (spec §9.1).
    */
   readonly flushWindowMs?: number;
   /**

@@ -5,6 +5,7 @@ import { createFlushThrottle } from "../../streams/engine/flush-throttle.js";
  * Quiescences as a marble (each letter a quiescence right after that message was queued); the
  * result is every flush as [virtual time, the messages it wrote as one frame].
  */
+/** Upper-case letters are urgent (an edit, an answer); lower-case ones presence. */
 const flushes = (quiescences: string, windowMs: number, until = 50): [number, string][] => {
   const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   const written: [number, string][] = [];
@@ -20,7 +21,7 @@ const flushes = (quiescences: string, windowMs: number, until = 50): [number, st
     );
     cold(quiescences).subscribe((letter) => {
       queued += letter;
-      throttle.request();
+      throttle.request(letter !== letter.toLowerCase());
     });
     scheduler.schedule(() => throttle.dispose(), until);
   });
@@ -44,6 +45,16 @@ describe("createFlushThrottle (at most one outbox flush per window)", () => {
       [4, "bcde"],
       [8, "fghi"],
       [12, "j"],
+    ]);
+  });
+
+  it("writes an urgent flush at once, with the presence that waited before it", () => {
+    // quiescences: a b - C - - - - d      b waits; C (an edit) goes at once, b first;
+    // d comes after C's window (3 + 4) and goes at once too
+    expect(flushes("ab-C----d", 4)).toEqual([
+      [0, "a"],
+      [3, "bC"],
+      [8, "d"],
     ]);
   });
 
