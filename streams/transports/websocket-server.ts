@@ -273,7 +273,9 @@ export const webSocketServer = (options: WebSocketServerOptions): WebSocketServe
           sendParts: (parts) => {
             if (peer.socket.readyState !== peer.socket.OPEN) return;
             const last = parts.length - 1;
-            parts.forEach((part, i) => peer.socket.send(part, { binary: true, fin: i === last }));
+            for (const [i, part] of parts.entries()) {
+              peer.socket.send(part, { binary: true, fin: i === last });
+            }
           },
           closeSocket: (reason, code) => closePeer(peer, code ?? CLOSE_NORMAL, reason ?? ""),
           ...(outbound === false
