@@ -5,6 +5,7 @@ import type {
   ChannelId,
   ChannelKind,
   ChannelMsg,
+  DocId,
   EstablishRequestMsg,
   EstablishResponseMsg,
   Identity,
@@ -80,24 +81,28 @@ const sendEstablishRequest = (
 };
 
 /** Detaches a channel from its peer; presence goes when it was the peer's last channel (§8.7). */
-const detachFromPeer = (ctx: Ctx, channel: Channel): void => {
+const detachFromPeer = (ctx: Ctx, channel: Channel, presenceDocIds?: readonly DocId[]): void => {
   if (channel.state !== "established" || channel.peerId === undefined) return;
   const peer = getPeer(ctx.model, channel.peerId);
   if (peer === undefined || !peer.channels.includes(channel.channelId)) return;
   const channels = peer.channels.filter((id) => id !== channel.channelId);
   ctx.model = setPeer(ctx.model, { ...peer, channels });
   if (channels.length === 0) {
-    emit(ctx, peerDeparture(ctx, peer.identity.peerId));
+    emit(ctx, peerDeparture(ctx, peer.identity.peerId, presenceDocIds));
     noteDeparture(ctx, peer.identity.peerId);
   }
 };
 
 /** §6.3 */
-export const handleChannelRemoved = (ctx: Ctx, channelId: ChannelId): void => {
+export const handleChannelRemoved = (
+  ctx: Ctx,
+  channelId: ChannelId,
+  presenceDocIds?: readonly DocId[],
+): void => {
   const channel = getChannel(ctx.model, channelId);
   if (channel !== undefined) {
     emit(ctx, { type: "stop-channel", channelId });
-    detachFromPeer(ctx, channel);
+    detachFromPeer(ctx, channel, presenceDocIds);
   }
   // Storage-first cleanup, over the few waiting docs only (not every document).
   for (const doc of waitingDocs(ctx.model)) {

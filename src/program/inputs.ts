@@ -19,7 +19,16 @@ export type Input =
     }
   /** Start the handshake on a channel we initiate (§6.2). */
   | { readonly type: "establish-channel"; readonly channelId: ChannelId }
-  | { readonly type: "channel-removed"; readonly channelId: ChannelId }
+  | {
+      readonly type: "channel-removed";
+      readonly channelId: ChannelId;
+      /**
+       * The documents whose presence stores hold the channel's peer's own key, when the caller
+       * knows (the engine asks its presence registry): if this was the peer's last channel,
+       * only they get its tombstone (§8.7). Absent: every subscribed document is considered.
+       */
+      readonly presenceDocIds?: readonly DocId[];
+    }
   /** A validated message (the engine decodes and checks it first, §4.15). */
   | {
       readonly type: "message-received";

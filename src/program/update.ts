@@ -59,7 +59,7 @@ const handleInput = (ctx: Ctx, input: Input): void => {
     case "establish-channel":
       return handleEstablishChannel(ctx, input.channelId);
     case "channel-removed":
-      return handleChannelRemoved(ctx, input.channelId);
+      return handleChannelRemoved(ctx, input.channelId, input.presenceDocIds);
     case "message-received":
       handleMessage(ctx, input.channelId, input.message);
       if (input.message.type !== "channel/establish-response") {

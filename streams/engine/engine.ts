@@ -437,9 +437,22 @@ export const createEngine = (options: EngineOptions): Engine => {
     }
   };
 
+  // A channel's removal says where its peer's key is in our presence stores (only the engine
+  // knows), so the program's departure walks those docs instead of every subscribed one.
+  const withPresenceDocs = (input: Input): Input => {
+    if (input.type !== "channel-removed") return input;
+    const peerId = getChannel(model$.value, input.channelId)?.peerId;
+    return peerId === undefined
+      ? input
+      : { ...input, presenceDocIds: presence.docsHolding(peerId) };
+  };
+  const connected$ = connections.inputs$.pipe(
+    map((inputs) => ("type" in inputs ? withPresenceDocs(inputs) : inputs.map(withPresenceDocs))),
+  );
+
   // ── The pipeline ───────────────────────────────────────────────────────────────────────────
   subscriptions.add(
-    merge(connections.inputs$, screened$, commits$, heartbeat$, api$, access$)
+    merge(connected$, screened$, commits$, heartbeat$, api$, access$)
       .pipe(
         // Commits noted before any other input go in first (§5.3.6).
         tap(() => localCommits.flush()),

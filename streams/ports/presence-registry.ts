@@ -20,6 +20,11 @@ export interface PresenceRegistry {
   has(docId: DocId): boolean;
   /** The documents that have at least one store: all a heartbeat can send (`heartbeat.docIds`). */
   docIds(): DocId[];
+  /**
+   * The documents with a store holding `peerId`'s own key: where its departure writes a
+   * tombstone (`channel-removed.presenceDocIds`).
+   */
+  docsHolding(peerId: PeerId): DocId[];
   namespaces(docId: DocId): string[];
   /** The whole store of (doc, namespace), tombstones included (§8.2); `undefined` if none. */
   encode(docId: DocId, namespace: string): Uint8Array | undefined;

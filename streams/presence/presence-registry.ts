@@ -212,6 +212,18 @@ export const createPresenceRegistry = (options: PresenceRegistryOptions): Presen
     self: (docId, namespace) => room(docId, namespace)?.get(own),
     peers: (docId, namespace) => room(docId, namespace)?.peers() ?? new Map(),
     docIds: () => [...docs.keys()],
+    docsHolding: (peerId) => {
+      const out: DocId[] = [];
+      for (const [docId, byNamespace] of docs) {
+        for (const r of byNamespace.values()) {
+          if (r.holds(peerId)) {
+            out.push(docId);
+            break;
+          }
+        }
+      }
+      return out;
+    },
     set(docId, namespace, value) {
       roomOrNew(docId, namespace).setOwn(value);
       changed(docId, namespace, "local");

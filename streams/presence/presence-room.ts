@@ -367,6 +367,11 @@ export class PresenceRoom {
    * silently (D-5). Returns whether a tombstone was written (to broadcast) and whether any
    * value disappeared.
    */
+  /** Whether `departed(peerId)` would write a tombstone: the store holds that peer's own key. */
+  holds(peerId: PeerId): boolean {
+    return peerId !== this.own && this.values.has(peerId);
+  }
+
   departed(peerId: PeerId, now: number): { tombstoned: boolean; changed: boolean } {
     let tombstoned = false;
     if (peerId !== this.own && this.values.has(peerId)) {

@@ -6,6 +6,7 @@
 
 import { presenceFanout } from "../../src/program/algorithms.js";
 import type { Command } from "../../src/program/commands.js";
+import type { Input } from "../../src/program/inputs.js";
 import { supersessionKey } from "../../src/program/presence-supersession.js";
 import { readinessTouched, readinessTouchedIn } from "../../src/program/readiness-touch.js";
 import type { EphemeralMsg } from "../../src/protocol/messages.js";
@@ -75,6 +76,33 @@ describe("remove-peer-presence carries the departure's targets (§8.7)", () => {
     ]);
     // What the targets stand for: the fan-out of the model after the departure.
     expect(presenceFanout(after, "d")).toEqual([2, 3]);
+  });
+
+  it("with the docs holding the peer's key named by the input, only those get targets", () => {
+    let model = withDoc(withDoc(hubWithStorage(), "d"), "e");
+    model = connect(model, 3, carol);
+    for (const [channel, docId] of [
+      [1, "d"],
+      [2, "d"],
+      [3, "d"],
+      [2, "e"],
+      [3, "e"],
+    ] as const) {
+      model = subscribed(model, channel, docId);
+    }
+    const removed: Input = { type: "channel-removed", channelId: 1, presenceDocIds: ["e", "x"] };
+    const [, commands] = fold(model, [removed]);
+    expect(ofType(commands, "remove-peer-presence")).toEqual([
+      {
+        type: "remove-peer-presence",
+        peerId: alice.peerId,
+        targets: [{ docId: "e", channelIds: [2, 3] }],
+      },
+    ]);
+    const [, none] = fold(model, [{ type: "channel-removed", channelId: 1, presenceDocIds: [] }]);
+    expect(ofType(none, "remove-peer-presence")).toEqual([
+      { type: "remove-peer-presence", peerId: alice.peerId, targets: [] },
+    ]);
   });
 
   it("a peer with another channel left has not departed: no command", () => {
