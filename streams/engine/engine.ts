@@ -125,7 +125,7 @@ export interface EngineOptions {
    * to end, so what queues meanwhile goes out as one frame per channel. A flush after a quiet
    * spell, or with anything but presence in it (edits, answers), is written at once. Default 0:
    * every quiescence flushes (spec §9.1). A hub relaying presence to many clients trades up to
-   * this much presence latency under load for far fewer frames (the hub's default is 20 ms).
+   * this much presence latency under load for far fewer frames (the hub's default is 50 ms).
    */
   readonly flushWindowMs?: number;
 }

@@ -73,7 +73,7 @@ export interface HubOptions {
   readonly flushDelayMs?: number;
   /**
    * At most one presence-only flush per this many ms, so a busy hub writes one frame of presence
-   * per client per window (engine `flushWindowMs`); edits and answers go at once. Default 20 ms;
+   * per client per window (engine `flushWindowMs`); edits and answers go at once. Default 50 ms;
    * 0 flushes at every quiescence (spec §9.1).
    */
   readonly flushWindowMs?: number;

@@ -32,7 +32,7 @@ describe("parseCli", () => {
         heartbeatMs: 10_000,
         statusIntervalMs: 10_000,
         flushDelayMs: 50,
-        flushWindowMs: 20,
+        flushWindowMs: 50,
         docIdleMs: 60_000,
         authSecret: "",
         authPublicKeyFile: "",
