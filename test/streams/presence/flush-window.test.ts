@@ -2,7 +2,7 @@
  * A hub with `flushWindowMs` (the engine's flush throttle): relays that fall in one window reach
  * each spoke as one frame, in order; a change after a quiet spell is relayed at once.
  */
-import type { Repo } from "../../../streams/index.js";
+import { createRepo, type Repo } from "../../../streams/index.js";
 import { between, virtualRoom } from "./helpers.js";
 
 const relaysTo = (log: readonly string[], spoke: string, from: number, to: number): string[] =>
@@ -64,5 +64,13 @@ describe("the hub's flush window", () => {
     const { log, seen } = await scenario(0);
     expect(relaysTo(log, "c", 2_000, 2_999)).toHaveLength(3);
     expect(seen).toEqual(windowed.seen);
+  });
+
+  it("refuses a window that is negative or not a number, and names the option", () => {
+    for (const flushWindowMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => createRepo({ identity: { peerId: "1" }, flushWindowMs })).toThrow(
+        /flushWindowMs must be a non-negative number/,
+      );
+    }
   });
 });
