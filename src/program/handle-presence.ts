@@ -65,21 +65,33 @@ const presenceTargets = (ctx: Ctx, docId: DocId): ChannelId[] =>
  * every other spoke would only make an idle room cost quadratic frames. Changes and handshakes
  * keep hops 1, so news still crosses a hub at once.
  */
+/**
+ * Calls `visit` for each doc someone subscribed to: all of them, or only those of `only` (the
+ * caller's narrower set, from what the engine knows of presence), each once.
+ */
+const forSubscribedDocs = (
+  ctx: Ctx,
+  only: readonly DocId[] | undefined,
+  visit: (docId: DocId) => void,
+): void => {
+  if (only === undefined) {
+    pmapForEach(ctx.model.subscribers, (_, docId) => visit(docId));
+    return;
+  }
+  for (const docId of new Set(only)) {
+    if (pmapGet(ctx.model.subscribers, docId) !== undefined) visit(docId);
+  }
+};
+
 export const handleHeartbeat = (ctx: Ctx, withPresence?: readonly DocId[]): void => {
   // Only docs someone subscribed to can have targets: walk the subscriber index, not every doc
   // (or only the docs the caller says have presence stores: a hub with 5,000 idle rooms and no
   // presence walked all of them every 10 s, W7).
   const subscribed: DocState[] = [];
-  const add = (docId: DocId): void => {
+  forSubscribedDocs(ctx, withPresence, (docId) => {
     const doc = getDoc(ctx.model, docId);
     if (doc !== undefined) subscribed.push(doc);
-  };
-  if (withPresence === undefined) pmapForEach(ctx.model.subscribers, (_, docId) => add(docId));
-  else {
-    for (const docId of new Set(withPresence)) {
-      if (pmapGet(ctx.model.subscribers, docId) !== undefined) add(docId);
-    }
-  }
+  });
   const groups = new Map<ChannelId, DocId[]>();
   for (const doc of subscribed.sort((x, y) => x.seq - y.seq)) {
     for (const channelId of presenceTargets(ctx, doc.docId)) {
@@ -107,18 +119,12 @@ export const handleEphemeralLocalChange = (ctx: Ctx, docId: DocId, namespace: st
  */
 export const peerDeparture = (ctx: Ctx, peerId: PeerId, holding?: readonly DocId[]): Command => {
   const targets: PresenceTargets[] = [];
-  const add = (docId: DocId): void => {
-    const channelIds = presenceTargets(ctx, docId);
-    if (channelIds.length > 0) targets.push({ docId, channelIds });
-  };
   // Only the docs whose stores hold the peer's key get a tombstone; when the caller says which
   // they are, the walk is over them, not every subscribed doc (2,000 clients leaving a hub at
   // once cost 2,000 × 2,000 target computations, ~7 s of CPU).
-  if (holding === undefined) pmapForEach(ctx.model.subscribers, (_, docId) => add(docId));
-  else {
-    for (const docId of new Set(holding)) {
-      if (pmapGet(ctx.model.subscribers, docId) !== undefined) add(docId);
-    }
-  }
+  forSubscribedDocs(ctx, holding, (docId) => {
+    const channelIds = presenceTargets(ctx, docId);
+    if (channelIds.length > 0) targets.push({ docId, channelIds });
+  });
   return { type: "remove-peer-presence", peerId, targets };
 };

@@ -396,27 +396,28 @@ export const createEngine = (options: EngineOptions): Engine => {
   };
   const writeOutbox = (): void =>
     outbox.flush((channelId, message) => connections.get(channelId)?.send(message));
+  /** Runs `work(value)` as handled (effects see the engine busy); a throw is reported as `label`. */
+  const guarded = <T>(label: string, work: (value: T) => void, value: T): void => {
+    const outer = handling;
+    handling = true;
+    try {
+      work(value);
+    } catch (error) {
+      report({ type: "effect-error", command: label, error: String(error) });
+    } finally {
+      handling = outer;
+    }
+  };
   // A flush at the end of a window runs on its own timer, so it is guarded as `handle` is.
   const throttle = createFlushThrottle(
-    () => {
-      if (handling) {
-        writeOutbox();
-        return;
-      }
-      handling = true;
-      try {
-        writeOutbox();
-      } catch (error) {
-        report({ type: "effect-error", command: "quiesce", error: String(error) });
-      } finally {
-        handling = false;
-      }
-    },
+    () => guarded("quiesce", writeOutbox, undefined),
     flushWindowMs,
     scheduler,
   );
   const quiesce = (): void => {
-    throttle.request(outbox.urgent);
+    // A quiescence with nothing queued is no flush: it must not open a window that holds back
+    // the next presence relay.
+    if (outbox.size > 0) throttle.request(outbox.urgent);
     // Ready states cost a computation per touched doc: only when someone listens.
     if (!events$.observed) readiness.reset();
     else
@@ -425,16 +426,8 @@ export const createEngine = (options: EngineOptions): Engine => {
       );
   };
   const handle = (step: Transition | Quiescent): void => {
-    handling = true;
-    try {
-      if (isQuiescent(step)) quiesce();
-      else apply(step);
-    } catch (error) {
-      const command = isQuiescent(step) ? "quiesce" : step.input.type;
-      report({ type: "effect-error", command, error: String(error) });
-    } finally {
-      handling = false;
-    }
+    if (isQuiescent(step)) guarded("quiesce", quiesce, undefined);
+    else guarded(step.input.type, apply, step);
   };
 
   // A channel's removal says where its peer's key is in our presence stores (only the engine

@@ -361,20 +361,20 @@ export class PresenceRoom {
     return true;
   }
 
+  /** Whether `departed(peerId)` would write a tombstone: the store holds that peer's own key. */
+  holds(peerId: PeerId): boolean {
+    return peerId !== this.own && this.values.has(peerId);
+  }
+
   /**
    * A peer's last channel closed. Its own key is deleted with a tombstone, as the reference does
    * (§8.7, so reference peers drop it too); keys only that peer's channel brought are dropped
    * silently (D-5). Returns whether a tombstone was written (to broadcast) and whether any
    * value disappeared.
    */
-  /** Whether `departed(peerId)` would write a tombstone: the store holds that peer's own key. */
-  holds(peerId: PeerId): boolean {
-    return peerId !== this.own && this.values.has(peerId);
-  }
-
   departed(peerId: PeerId, now: number): { tombstoned: boolean; changed: boolean } {
     let tombstoned = false;
-    if (peerId !== this.own && this.values.has(peerId)) {
+    if (this.holds(peerId)) {
       this.store.delete(peerId);
       this.restamp(peerId);
       this.deleteValue(peerId);

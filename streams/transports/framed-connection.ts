@@ -14,6 +14,7 @@ import {
   encodeFlushV1,
   encodeTransportParts,
   encodeTransportPayloads,
+  type FragmentOptions,
   FragmentReassembler,
   type WireError,
   type WireVersion,
@@ -107,7 +108,14 @@ export class FramedConnection {
   private congestedSince: number | undefined;
   private drainCheck: Subscription | undefined;
 
+  /** Version 2 only: the same for every message of the connection. */
+  private readonly fragmentOptions: FragmentOptions;
+
   constructor(private readonly options: FramedConnectionOptions) {
+    this.fragmentOptions = {
+      threshold: options.fragmentThreshold ?? DEFAULT_WEBSOCKET_FRAGMENT_THRESHOLD,
+      batchId: () => randomBytes(8),
+    };
     this.reassembler = options.wireVersion === 2 ? new FragmentReassembler() : undefined;
     this.connection = {
       kind: options.kind ?? "network",
@@ -183,10 +191,7 @@ export class FramedConnection {
       this.noteQueued();
       return;
     }
-    const fragmentOptions = {
-      threshold: this.options.fragmentThreshold ?? DEFAULT_WEBSOCKET_FRAGMENT_THRESHOLD,
-      batchId: () => randomBytes(8),
-    };
+    const { fragmentOptions } = this;
     const { sendParts } = this.options;
     if (sendParts !== undefined) {
       const payloads = encodeTransportParts(message, fragmentOptions);

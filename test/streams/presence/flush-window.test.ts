@@ -66,6 +66,23 @@ describe("the hub's flush window", () => {
     expect(seen).toEqual(windowed.seen);
   });
 
+  it("a quiescence with nothing to send opens no window: the next relay still goes at once", async () => {
+    let lines: string[] = [];
+    await virtualRoom({ topology: { star: "hub" } }, (room) => {
+      room.repo("hub", "9", { flushWindowMs: 50, heartbeatMs: 0 });
+      const [a, c] = [room.repo("a", "1"), room.repo("c", "3")] as [Repo, Repo];
+      c.presence<number>("d", "cursors").set(30);
+      a.presence<number>("d", "cursors").set(1);
+      // The spokes' heartbeats (hops 0) reach the hub at 10,001: applied, nothing to relay.
+      room.runUntil(10_004);
+      a.presence<number>("d", "cursors").set(2);
+      room.runUntil(10_200);
+      lines = between(room.log, 10_002, 10_200).filter((line) => line.includes("hub→c "));
+    });
+    // a's change reaches the hub at 10,005 and c at 10,006, not at the end of a window from 10,001.
+    expect(lines).toEqual(["10006 hub→c eph(d/cursors by 1: 1, h0)"]);
+  });
+
   it("refuses a window that is negative or not a number, and names the option", () => {
     for (const flushWindowMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => createRepo({ identity: { peerId: "1" }, flushWindowMs })).toThrow(
