@@ -101,7 +101,7 @@ export const splitFrame = (
   batchId: Uint8Array,
 ): Uint8Array[] => {
   if (!needsFragments(frame.length, threshold)) return [completePayload(frame)];
-  return splitSegments([frame], frame.length, threshold, batchId);
+  return fragmentParts([frame], frame.length, threshold, batchId).map(joinParts);
 };
 
 /**
@@ -164,14 +164,3 @@ export const joinParts = (parts: readonly Uint8Array[]): Uint8Array => {
   }
   return out;
 };
-
-/**
- * `splitFrame` for a frame given in pieces (`segments`, `length` bytes in all) that must be
- * fragmented: each byte is copied once, straight into its fragment.
- */
-export const splitSegments = (
-  segments: readonly Uint8Array[],
-  length: number,
-  threshold: number,
-  batchId: Uint8Array,
-): Uint8Array[] => fragmentParts(segments, length, threshold, batchId).map(joinParts);
